@@ -1,0 +1,41 @@
+#pragma once
+// The contract between an operation and the tape. An operation `Op` (see expr/*.hpp) provides
+//   template <class... Inputs> struct traits { using shape; batched; parameter_count; flops; };
+//   template <class T, class... Inputs> void forward(const op_args<T>&) const;   // writes out
+//   template <class T, class... Inputs> void backward(const op_args<T>&) const;  // adds to grad_in
+// and optionally scratch_size<T, Inputs...>(batch) and param_blocks (see autodiff/parameters.hpp).
+// backward *adds* into grad_in and param_grads, so an input used twice accumulates; a null
+// grad_in[i] means input i needs no gradient and must be skipped.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace typegrad {
+
+template <class T>
+struct op_args {
+    std::size_t batch = 0;
+    std::array<const T*, 2> in{};
+    std::array<T*, 2> grad_in{};
+    std::array<const std::int32_t*, 2> labels{};  // set for inputs that are integer class labels
+    T* out = nullptr;
+    const T* grad_out = nullptr;
+    T* params = nullptr;
+    T* param_grads = nullptr;
+    T* scratch = nullptr;
+    T* all_params = nullptr;  // the whole parameter vector, for weight penalties
+    T* all_param_grads = nullptr;
+};
+
+// Rows of a value in a step: a batched value has one per sample, an unbatched one (a loss, a
+// parameter) has one.
+template <class X>
+constexpr std::size_t rows_of(std::size_t batch) {
+    return X::batched ? batch : 1;
+}
+template <class X>
+constexpr std::size_t count_of(std::size_t batch) {
+    return rows_of<X>(batch) * X::shape::size;
+}
+
+}  // namespace typegrad

@@ -1,0 +1,61 @@
+// Reader for IDX files, the format of MNIST and Fashion-MNIST.
+//
+// Files may be plain or gzip-compressed; zlib detects which.  Every failure
+// (missing file, corrupt header, truncation, corrupt gzip stream, ...) is
+// reported as an io_error whose message starts with the offending path, so a
+// caller can show it to a user as is.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace typegrad::io {
+
+// Thrown for any problem reading or validating a file.  what() is the full,
+// human-readable message; there is nothing else to inspect.
+class io_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// One IDX file as read from disk.  Elements are converted to float whatever
+// their stored type, because that is what the library computes with; int32
+// values beyond 2^24 and float64 values lose precision in the conversion.
+struct idx_array {
+    std::string path;
+    // Element type as stored in the file: 0x08 ubyte, 0x09 sbyte, 0x0B int16,
+    // 0x0C int32, 0x0D float32, 0x0E float64.
+    std::uint8_t type_code = 0;
+    // Outermost dimension first, as in the file.
+    std::vector<std::size_t> dims;
+    // Row-major, values.size() == element_count().
+    std::vector<float> values;
+
+    // Product of dims; 0 for a default-constructed (rank-0) array.
+    std::size_t element_count() const;
+};
+
+// Reads and validates the whole file.  Trailing bytes after the data the
+// header describes are an error, as are sizes beyond a sanity limit of 2^34
+// elements; nothing is allocated for the data until it has actually been read.
+idx_array read_idx(const std::string& path);
+
+// An image data set with one label per image.
+struct labelled_images {
+    // count * rows * cols pixels, row-major, scaled from 0..255 to [0, 1].
+    std::vector<float> pixels;
+    std::vector<std::int32_t> labels;
+    std::size_t count = 0;
+    std::size_t rows = 0;
+    std::size_t cols = 0;
+};
+
+// Reads an MNIST-style pair: a rank-3 ubyte images file (count, rows, cols)
+// and a rank-1 ubyte labels file with the same count.  Label values are not
+// checked against any class count.
+labelled_images read_idx_images(const std::string& images_path, const std::string& labels_path);
+
+}  // namespace typegrad::io

@@ -1,0 +1,28 @@
+# Shared by scripts/test, scripts/demo and scripts/bench (sourced, not run): installs the Debian
+# packages a fresh Debian 12 machine lacks, and configures a Meson build directory.
+
+# Packages the library, its tests and the demo need.
+TYPEGRAD_PACKAGES=(g++ clang meson ninja-build pkg-config python3 libboost-dev libboost-test-dev
+                   libopenblas-dev zlib1g-dev libcli11-dev dataset-fashion-mnist)
+
+ensure_packages() {
+    local missing=() package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "installing: ${missing[*]}"
+    local sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# configure <build dir> <c++ compiler> [meson options...]: sets up the directory once.
+configure() {
+    local dir=$1 compiler=$2
+    shift 2
+    if [ ! -f "$dir/build.ninja" ]; then
+        CXX=$compiler meson setup "$dir" "$@"
+    fi
+}

@@ -1,0 +1,218 @@
+// The compiled graph: node identity and sharing, parameters, the arena, run-time errors, summary,
+// and reproducibility.
+#define BOOST_TEST_MODULE graph
+#include <boost/test/unit_test.hpp>
+
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include <typegrad/typegrad.hpp>
+
+namespace tg = typegrad;
+
+namespace {
+
+template <class Exception>
+auto message_contains(std::string text) {
+    return [text](const Exception& e) {
+        const bool found = std::string(e.what()).find(text) != std::string::npos;
+        if (!found) BOOST_TEST_MESSAGE("message was: " << e.what());
+        return found;
+    };
+}
+
+std::vector<double> normal_values(std::size_t n, std::uint64_t seed) {
+    tg::random_generator rng{seed};
+    std::vector<double> v(n);
+    for (auto& x : v) x = rng.normal();
+    return v;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_reused_value_is_one_node_with_one_set_of_weights) {
+    const auto x = tg::input<4>;
+    const auto h = tg::tanh(tg::dense<3>(x));  // used twice below
+    const auto y = tg::sum(h * h + h);
+    auto g = tg::compile<double>(y);
+    BOOST_TEST(g.parameter_count() == 15u);            // h's dense once
+    BOOST_TEST(decltype(y)::parameter_count == 45u);   // counted per use in the expression type
+    const auto xs = normal_values(8, 1);
+    g.bind(x, xs);
+    BOOST_TEST(tg::gradient_check(g, 2).max_relative_error <= 1e-6);
+}
+
+BOOST_AUTO_TEST_CASE(separately_created_layers_have_their_own_weights) {
+    const auto x = tg::input<4>;
+    const auto y = tg::sum(tg::dense<3>(x) + tg::dense<3>(x));  // two layers of the same type
+    auto g = tg::compile<double>(y);
+    BOOST_TEST(g.parameter_count() == 30u);
+}
+
+BOOST_AUTO_TEST_CASE(a_named_layer_shares_weights_across_uses) {
+    const auto encoder = tg::dense<3>.named<"encoder">();
+    const auto a = tg::named_input<"a", 4>;
+    const auto b = tg::named_input<"b", 4>;
+    const auto loss = tg::mse_loss(encoder(a), encoder(b));  // a siamese pair
+    auto g = tg::compile<double>(loss);
+    BOOST_TEST(g.parameter_count() == 15u);
+    const auto as = normal_values(8, 2), bs = normal_values(8, 3);
+    g.bind(a, as);
+    g.bind(b, bs);
+    BOOST_TEST(tg::gradient_check(g, 2).max_relative_error <= 1e-6);
+    std::ostringstream table;
+    g.summary(table);
+    BOOST_TEST(table.str().find("shared") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_named_layer_on_inputs_of_different_sizes_is_refused) {
+    const auto shared = tg::dense<3>.named<"shared">();
+    const auto loss = tg::sum(shared(tg::input<4>)) + tg::sum(shared(tg::named_input<"b", 5>));
+    BOOST_CHECK_EXCEPTION(tg::compile<double>(loss), std::invalid_argument, message_contains<std::invalid_argument>(
+                              "layer 'shared' is used as dense with parameters weight 3x4 bias 3 and as dense with parameters weight 3x5 bias 3"));
+}
+
+BOOST_AUTO_TEST_CASE(several_inputs_outputs_and_weighted_losses) {
+    const auto image = tg::named_input<"image", 6>;
+    const auto meta = tg::named_input<"meta", 2>;
+    const auto features = tg::relu(tg::dense<5>(tg::concat(image, meta)));
+    const auto classes = tg::dense<3>(features);
+    const auto value = tg::dense<1>(features);
+    const auto loss = 0.7 * tg::cross_entropy(classes, tg::labels<3>) + 0.3 * tg::mse_loss(value, tg::target<1>);
+    auto g = tg::compile<double>(tg::inputs(image, meta, tg::labels<3>, tg::target<1>), loss, classes, value);
+    const auto is = normal_values(18, 4), ms = normal_values(6, 5), ts = normal_values(3, 6);
+    const std::vector<std::int32_t> ls{0, 2, 1};
+    g.bind(image, is);
+    g.bind(meta, ms);
+    g.bind(tg::labels<3>, ls);
+    g.bind(tg::target<1>, ts);
+    BOOST_TEST(tg::gradient_check(g, 3).max_relative_error <= 1e-6);
+    BOOST_TEST(g.value(classes).batch() == 3u);
+    BOOST_TEST(g.value(value).size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(input_gradients_on_request) {
+    const auto x = tg::input<3>;
+    const auto loss = tg::sum(tg::square(x));
+    auto g = tg::compile<double>(loss);
+    const std::vector<double> xs{1, -2, 3};
+    g.bind(x, xs);
+    g.forward(1);
+    g.backward();
+    BOOST_CHECK_THROW(g.gradient(x), std::logic_error);
+    g.track_gradient(x);
+    g.forward(1);
+    g.backward();
+    BOOST_TEST(g.gradient(x)(0, 1) == -4.0);
+}
+
+BOOST_AUTO_TEST_CASE(run_time_errors_name_what_is_wrong) {
+    const auto x = tg::named_input<"pixels", 4>;
+    auto g = tg::compile<float>(tg::cross_entropy(tg::dense<3>(x), tg::labels<3>));
+    const std::vector<float> xs(8, 0.5f);
+    const std::vector<std::int32_t> ls{0, 7};
+    BOOST_CHECK_EXCEPTION(g.forward(2), std::logic_error, message_contains<std::logic_error>("input 'pixels' of shape (4) is not bound"));
+    g.bind(x, std::span<const float>(xs).first(4));
+    g.bind(tg::labels<3>, ls);
+    BOOST_CHECK_EXCEPTION(g.forward(2), std::invalid_argument, message_contains<std::invalid_argument>("bound to 4 values; a batch of 2 needs 8"));
+    g.bind(x, xs);
+    BOOST_CHECK_EXCEPTION(g.forward(2), std::out_of_range, message_contains<std::out_of_range>("label 7 of sample 1 is outside [0, 3)"));
+    BOOST_CHECK_THROW(g.forward(0), std::invalid_argument);
+    auto fresh = tg::compile<float>(tg::sum(tg::dense<3>(x)));
+    BOOST_CHECK_EXCEPTION(fresh.backward(), std::logic_error, message_contains<std::logic_error>("needs a forward() first"));
+    BOOST_CHECK_EXCEPTION(tg::cross_entropy(tg::dense<3>(x), tg::labels<3>, {.class_weights = {1, 2}}), std::invalid_argument,
+                          message_contains<std::invalid_argument>("2 class weights given for 3 classes"));
+}
+
+BOOST_AUTO_TEST_CASE(weights_of_an_expression_outside_the_graph_is_refused) {
+    const auto x = tg::input<4>;
+    const auto elsewhere = tg::dense<2>(x);
+    const auto loss = tg::sum(tg::dense<2>(x)) + tg::l2_penalty(tg::weights_of(elsewhere));
+    BOOST_CHECK_EXCEPTION(tg::compile<double>(loss), std::invalid_argument, message_contains<std::invalid_argument>("weights_of(): layer dense of the penalised expression is not part of this graph"));
+}
+
+BOOST_AUTO_TEST_CASE(the_penalty_counts_weights_not_biases) {
+    const auto x = tg::input<2>;
+    const auto y = tg::dense<1>(x);
+    auto g = tg::compile<double>(tg::l2_penalty(tg::weights_of(y)), tg::l1_penalty(tg::weights_of(y)), y);
+    auto p = g.parameters_of(y);
+    p[0] = 3;
+    p[1] = -4;
+    p[2] = 100;  // the bias
+    const std::vector<double> xs{0, 0};
+    g.bind(x, xs);
+    g.forward(1);
+    BOOST_TEST(g.loss() == 25.0);
+    g.backward();
+    BOOST_TEST(g.gradients()[0] == 6.0);
+    BOOST_TEST(g.gradients()[2] == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(summary_lists_layers_shapes_and_parameters) {
+    const auto mlp = tg::named_input<"x", 16> | tg::dense<64> | tg::tanh | tg::dense<1>;
+    auto g = tg::compile<float>(mlp);
+    std::ostringstream out;
+    g.summary(out);
+    const std::string table = out.str();
+    BOOST_TEST_MESSAGE(table);
+    BOOST_TEST(table.find("input 'x'") != std::string::npos);
+    BOOST_TEST(table.find("(B, 64)") != std::string::npos);
+    BOOST_TEST(table.find("1088") != std::string::npos);
+    BOOST_TEST(table.find("parameters: 1153") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(same_seed_same_bits_different_seed_different_weights) {
+    auto make = [] { return tg::compile<float>(tg::input<8> | tg::dense<16>.with_init(tg::init_scheme::he_normal) | tg::relu | tg::dense<2>); };
+    auto a = make(), b = make(), c = make();
+    a.initialize(42);
+    b.initialize(42);
+    c.initialize(43);
+    BOOST_TEST(std::equal(a.parameters().begin(), a.parameters().end(), b.parameters().begin()));
+    BOOST_TEST(!std::equal(a.parameters().begin(), a.parameters().end(), c.parameters().begin()));
+}
+
+BOOST_AUTO_TEST_CASE(initialisers_have_the_documented_spread) {
+    const auto x = tg::input<400>;
+    const auto glorot = tg::dense<200>(x);
+    const auto he = tg::dense<200>.with_init(tg::init_scheme::he_normal)(x);
+    auto g = tg::compile<double>(glorot, he);
+    auto spread = [](std::span<const double> w, std::size_t n) {
+        double sum = 0, squares = 0, largest = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            sum += w[i];
+            squares += w[i] * w[i];
+            largest = std::max(largest, std::abs(w[i]));
+        }
+        return std::pair{std::sqrt(squares / double(n) - (sum / double(n)) * (sum / double(n))), largest};
+    };
+    const auto [glorot_sd, glorot_max] = spread(g.parameters_of(glorot), 80000);
+    const auto [he_sd, he_max] = spread(g.parameters_of(he), 80000);
+    const double limit = std::sqrt(6.0 / 600);
+    BOOST_TEST(glorot_max <= limit);
+    BOOST_TEST(std::abs(glorot_sd - limit / std::sqrt(3.0)) < 0.01 * limit);
+    BOOST_TEST(std::abs(he_sd - std::sqrt(2.0 / 400)) < 0.01 * std::sqrt(2.0 / 400));
+    BOOST_TEST(g.parameters_of(glorot)[80000] == 0.0);  // biases start at zero
+}
+
+BOOST_AUTO_TEST_CASE(float_and_double_agree) {
+    const auto net = tg::input<5> | tg::dense<7> | tg::sigmoid | tg::dense<3>;
+    const auto loss = tg::cross_entropy(net, tg::labels<3>);
+    auto gf = tg::compile<float>(loss);
+    auto gd = tg::compile<double>(loss);
+    gf.initialize(3);
+    gd.initialize(3);
+    const auto xd = normal_values(20, 9);
+    const std::vector<float> xf(xd.begin(), xd.end());
+    const std::vector<std::int32_t> ls{0, 1, 2, 1};
+    gf.bind(tg::input<5>, xf);
+    gd.bind(tg::input<5>, xd);
+    gf.bind(tg::labels<3>, ls);
+    gd.bind(tg::labels<3>, ls);
+    gf.forward(4);
+    gd.forward(4);
+    gf.backward();
+    gd.backward();
+    BOOST_TEST(std::abs(double(gf.loss()) - gd.loss()) < 1e-5);
+    for (std::size_t i = 0; i < gd.gradients().size(); ++i) BOOST_TEST(std::abs(double(gf.gradients()[i]) - gd.gradients()[i]) < 1e-5);
+}
