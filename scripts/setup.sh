@@ -3,7 +3,7 @@
 
 # Packages the library, its tests and the demo need.
 TYPEGRAD_PACKAGES=(g++ clang meson ninja-build pkg-config python3 libboost-dev libboost-test-dev
-                   libopenblas-dev zlib1g-dev libcli11-dev dataset-fashion-mnist)
+                   libopenblas-dev zlib1g-dev libcli11-dev libbenchmark-dev dataset-fashion-mnist)
 
 ensure_packages() {
     local missing=() package

@@ -153,46 +153,21 @@ tg::gradient_check_result check_parameters(G& g, std::string_view what, std::siz
 
 // Checks the gradient with respect to a bound input against central finite differences of the
 // loss, perturbing the bound values in place. Same relative error as tg::gradient_check.
+// Checks the gradient with respect to a bound input against central finite differences of the
+// loss (tg::input_gradient_check perturbs the bound values in place and restores them).
 template <class G, class Leaf>
 double check_input_gradient(G& g, const Leaf& leaf, std::vector<double>& values, std::string_view what, std::size_t b = batch,
                             double step = fd_step) {
-    g.track_gradient(leaf);
-    g.forward(b);
-    g.backward();
-    const auto view = g.gradient(leaf).flat();
-    const std::vector<double> analytic(view.begin(), view.end());
-    BOOST_TEST_REQUIRE(analytic.size() == b * Leaf::shape::size);
-    BOOST_TEST_REQUIRE(values.size() >= analytic.size());
-    std::vector<double> numeric(analytic.size());
-    for (std::size_t i = 0; i < analytic.size(); ++i) {
-        const double saved = values[i];
-        values[i] = saved + step;
-        g.forward(b);
-        const double up = g.loss();
-        values[i] = saved - step;
-        g.forward(b);
-        const double down = g.loss();
-        values[i] = saved;
-        numeric[i] = (up - down) / (2 * step);
-    }
-    double largest = 0;
-    for (double n : numeric) largest = std::max(largest, std::abs(n));
-    const double floor = std::max(1e-3 * largest, 1e-12);
-    double worst = 0;
-    std::size_t worst_index = 0;
-    for (std::size_t i = 0; i < analytic.size(); ++i) {
-        const double e = std::abs(analytic[i] - numeric[i]) / std::max({std::abs(analytic[i]), std::abs(numeric[i]), floor});
-        if (e > worst) worst = e, worst_index = i;
-    }
-    worst_input_error.record(what, worst);
+    BOOST_TEST_REQUIRE(values.size() >= b * Leaf::shape::size);
+    const tg::gradient_check_result r = tg::input_gradient_check(g, leaf, std::span<double>(values), b, step);
+    worst_input_error.record(what, r.max_relative_error);
     BOOST_TEST_CONTEXT("input gradient of " << what) {
-        BOOST_TEST(largest > 0.0);
-        BOOST_TEST_INFO("worst element " << worst_index << ": analytic " << analytic[worst_index] << ", numeric " << numeric[worst_index]);
-        BOOST_TEST(worst <= tolerance);
+        BOOST_TEST(r.checked == b * Leaf::shape::size);
+        BOOST_TEST(sum_of_abs(g.gradient(leaf).flat()) > 0.0);
+        BOOST_TEST_INFO("worst element " << r.worst_index << ": analytic " << r.analytic << ", numeric " << r.numeric);
+        BOOST_TEST(r.max_relative_error <= tolerance);
     }
-    g.forward(b);
-    g.backward();
-    return worst;
+    return r.max_relative_error;
 }
 
 // The common frame of the function checks: x -> body(x) (which starts with at least one dense
@@ -296,6 +271,21 @@ BOOST_AUTO_TEST_CASE(dense_large_enough_for_blas) {
     data.uniform(g, tg::target<32>, -1, 1, b);
     check_parameters(g, "dense<64> and dense<32> on 32 inputs, batch 40 (BLAS)", b);
     check_input_gradient(g, x, xs, "input<32> of the BLAS-sized dense layers", b);
+}
+
+BOOST_AUTO_TEST_CASE(flatten_and_reshape) {
+    // flatten a rank-3 input into a dense layer; reshape a dense output into matrices for matmul.
+    const auto x = tg::input<2, 3, 3>;
+    const auto y = tg::dense<4>(tg::flatten(x));
+    const auto product = tg::matmul(tg::reshape<2, 2>(y), tg::reshape<2, 2>(tg::dense<4>(tg::flatten(x))));
+    static_assert(decltype(product)::output_shape == tg::shape<2, 2>{});
+    auto g = tg::compile<double>(tg::sum(tg::square(product)) + tg::mse_loss(y, tg::target<4>));
+    g.initialize(17);
+    feeder<> data{17};
+    auto& xs = data.uniform(g, x);
+    data.uniform(g, tg::target<4>);
+    check_parameters(g, "flatten, reshape and matmul of dense outputs");
+    check_input_gradient(g, x, xs, "flatten of a rank-3 input");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

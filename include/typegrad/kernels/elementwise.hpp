@@ -53,6 +53,12 @@ T sum(std::size_t n, const T* x) {
     return static_cast<T>(total);
 }
 
+// y += x
+template <class T>
+void accumulate(std::size_t n, const T* x, T* y) {
+    for (std::size_t i = 0; i < n; ++i) y[i] += x[i];
+}
+
 template <class T>
 void add_constant(std::size_t n, T value, T* y) {
     for (std::size_t i = 0; i < n; ++i) y[i] += value;

@@ -23,7 +23,7 @@ double cross_entropy_labels_forward(std::size_t rows, std::size_t classes, const
                                     " is outside [0, " + std::to_string(classes) + ")");
         const T* row = x + r * classes;
         const T lse = log_sum_exp(classes, row);
-        for (std::size_t c = 0; c < classes; ++c) probabilities[r * classes + c] = std::exp(row[c] - lse);
+        softmax_rows(1, classes, row, probabilities + r * classes);
         const double w = class_weights ? class_weights[label] : 1.0;
         loss += w * static_cast<double>(lse - row[label]);
         weight_total += w;

@@ -17,11 +17,17 @@ T log_sum_exp(std::size_t n, const T* x) {
     return peak + std::log(total);
 }
 
+// exp(x - max) / sum rather than exp(x - lse): in float, subtracting a large lse loses the low
+// bits of the difference.
 template <class T>
 void softmax_rows(std::size_t rows, std::size_t cols, const T* x, T* y) {
     for (std::size_t r = 0; r < rows; ++r) {
-        const T lse = log_sum_exp(cols, x + r * cols);
-        for (std::size_t c = 0; c < cols; ++c) y[r * cols + c] = std::exp(x[r * cols + c] - lse);
+        const T* xr = x + r * cols;
+        T* yr = y + r * cols;
+        const T peak = *std::max_element(xr, xr + cols);
+        T total = 0;
+        for (std::size_t c = 0; c < cols; ++c) total += yr[c] = std::exp(xr[c] - peak);
+        for (std::size_t c = 0; c < cols; ++c) yr[c] /= total;
     }
 }
 

@@ -9,6 +9,7 @@
 #include <typegrad/expr/matmul.hpp>
 #include <typegrad/expr/node.hpp>
 #include <typegrad/expr/reduce.hpp>
+#include <typegrad/expr/reshape.hpp>
 #include <typegrad/expr/softmax.hpp>
 
 namespace typegrad {
@@ -43,6 +44,9 @@ inline constexpr unary_layer<ops::softmax<false>> softmax{};
 inline constexpr unary_layer<ops::softmax<true>> log_softmax{};
 inline constexpr unary_layer<ops::reduce<false>> sum{};
 inline constexpr unary_layer<ops::reduce<true>> mean{};
+inline constexpr unary_layer<ops::flatten> flatten{};
+template <std::size_t... Dims>
+inline constexpr unary_layer<ops::reshape<shape<Dims...>>> reshape{};
 
 // leaky_relu: tg::leaky_relu(x) with slope 0.01, tg::leaky_relu.with_slope(0.2) as a layer.
 struct leaky_relu_layer : elementwise<fn::leaky_relu> {

@@ -45,6 +45,16 @@ struct dense_needs_a_rank1_input {
                   "typegrad: a dense layer needs a rank-1 input (one vector per sample); insert tg::flatten before it");
 };
 
+template <class Layer, class Got, class Expected>
+struct reshape_must_keep_the_number_of_values {
+    static_assert(always_false<Layer, Got, Expected>, "typegrad: reshape needs a shape with as many values per sample as its input");
+};
+
+template <class Layer, class Got>
+struct flatten_needs_an_input_of_rank_2_or_more {
+    static_assert(always_false<Layer, Got>, "typegrad: flatten needs an input of rank 2 or more; a rank-1 input is already flat");
+};
+
 template <class Layer, class Left, class Right>
 struct operands_must_have_the_same_shape {
     static_assert(always_false<Layer, Left, Right>,
