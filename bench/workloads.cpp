@@ -19,6 +19,18 @@ std::vector<float> normal_values(std::size_t n, std::uint64_t seed) {
     return v;
 }
 
+// Forward, loss, backward and an SGD update (lr 0.01) per iteration.
+template <class Graph>
+void time_training_steps(benchmark::State& state, Graph& net, std::size_t batch) {
+    tg::sgd<float> opt{{.learning_rate = 0.01}};
+    for (auto _ : state) {
+        net.forward(batch);
+        net.backward();
+        tg::step(opt, net);
+        benchmark::DoNotOptimize(net.parameters().data());
+    }
+}
+
 const auto w1_input = tg::named_input<"x", 16>;
 const auto w1_network = w1_input | tg::dense<64> | tg::tanh | tg::dense<64> | tg::tanh | tg::dense<1>;
 
@@ -29,13 +41,7 @@ void w1_training_step(benchmark::State& state) {
     const auto x = normal_values(batch * 16, 1), t = normal_values(batch, 2);
     net.bind(w1_input, x);
     net.bind(tg::target<1>, t);
-    tg::sgd<float> opt{{.learning_rate = 0.01}};
-    for (auto _ : state) {
-        net.forward(batch);
-        net.backward();
-        tg::step(opt, net);
-        benchmark::DoNotOptimize(net.parameters().data());
-    }
+    time_training_steps(state, net, batch);
 }
 
 // W4: W1's network, inference, batch 1.
@@ -61,13 +67,7 @@ void w2_training_step(benchmark::State& state) {
     for (auto& l : labels) l = std::int32_t(rng.below(10));
     net.bind(pixels, x);
     net.bind(tg::labels<10>, labels);
-    tg::sgd<float> opt{{.learning_rate = 0.01}};
-    for (auto _ : state) {
-        net.forward(batch);
-        net.backward();
-        tg::step(opt, net);
-        benchmark::DoNotOptimize(net.parameters().data());
-    }
+    time_training_steps(state, net, batch);
 }
 
 }  // namespace

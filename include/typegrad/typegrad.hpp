@@ -3,6 +3,7 @@
 #include <typegrad/shape/shape.hpp>
 #include <typegrad/tensor/tensor_view.hpp>
 #include <typegrad/expr/leaves.hpp>
+#include <typegrad/nn/convolution.hpp>
 #include <typegrad/nn/dense.hpp>
 #include <typegrad/nn/functions.hpp>
 #include <typegrad/nn/losses.hpp>
@@ -10,6 +11,7 @@
 #include <typegrad/autodiff/declared_inputs.hpp>
 #include <typegrad/autodiff/summary.hpp>
 #include <typegrad/autodiff/gradient_check.hpp>
+#include <typegrad/train/adam.hpp>
 #include <typegrad/train/dataset.hpp>
 #include <typegrad/train/fit.hpp>
 #include <typegrad/train/metrics.hpp>

@@ -288,6 +288,22 @@ BOOST_AUTO_TEST_CASE(flatten_and_reshape) {
     check_input_gradient(g, x, xs, "flatten of a rank-3 input");
 }
 
+BOOST_AUTO_TEST_CASE(convolution_and_pooling) {
+    // conv2d (valid and same padding, strides, with and without bias), max and average pooling
+    // (overlapping windows, and a partial last window left out), global average pooling.
+    const auto x = tg::input<2, 7, 8>;  // -> (3, 4, 4) -> (3, 3, 3) -> (2, 2, 2) -> (2, 1, 1)
+    const auto a = x | tg::conv2d<3, 3, 2, tg::padding::same> | tg::tanh | tg::avg_pool<2, 1> | tg::conv2d<2, 2>.without_bias() |
+                   tg::max_pool<2, 1>;
+    const auto b = tg::global_average_pool(tg::max_pool<3, 2>(tg::conv2d<4, 2>(x)));  // (4, 6, 7) -> (4, 2, 3) -> 4
+    auto g = tg::compile<double>(tg::sum(tg::square(tg::flatten(a))) + tg::mse_loss(b, tg::target<4>));
+    g.initialize(21);
+    feeder<> data{21};
+    auto& xs = data.uniform(g, x);
+    data.uniform(g, tg::target<4>);
+    check_parameters(g, "conv2d, max_pool, avg_pool, global_average_pool");
+    check_input_gradient(g, x, xs, "input of conv2d layers");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // =====================================================================================================

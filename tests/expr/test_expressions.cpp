@@ -86,3 +86,37 @@ BOOST_AUTO_TEST_CASE(matmul_concat_and_reductions) {
     BOOST_TEST(g.value(total)(0) == 21);
     BOOST_TEST(g.value(average)(0) == 3.5);
 }
+
+BOOST_AUTO_TEST_CASE(dropout_masks_in_training_and_is_the_identity_in_evaluation) {
+    const auto x = tg::input<1000>;
+    const auto dropped = tg::dropout(0.25)(x);
+    auto g = tg::compile<double>(tg::sum(dropped * 2.0), dropped);
+    g.initialize(5);
+    const std::vector<double> xs(2000, 3.0);
+    g.bind(x, xs);
+    g.track_gradient(x);
+    g.forward(2);
+    g.backward();
+    std::size_t zeros = 0;
+    for (std::size_t i = 0; i < 2000; ++i) {
+        const double y = g.value(dropped).flat()[i];
+        BOOST_TEST((y == 0.0 || std::abs(y - 4.0) < 1e-12));    // 3 / (1 - 0.25)
+        BOOST_TEST(g.gradient(x).flat()[i] == (y == 0.0 ? 0.0 : 2.0 / 0.75));  // the same mask
+        zeros += y == 0.0;
+    }
+    BOOST_TEST(zeros > 400u);  // about 500 of 2000 dropped
+    BOOST_TEST(zeros < 600u);
+    g.set_training(false);
+    g.forward(2);
+    BOOST_TEST(g.loss() == 12000.0);
+    // Same seed, same masks.
+    auto h = tg::compile<double>(tg::sum(dropped * 2.0), dropped);
+    h.initialize(5);
+    h.bind(x, xs);
+    g.set_training(true);
+    g.initialize(5);
+    g.forward(2);
+    h.forward(2);
+    BOOST_TEST(g.loss() == h.loss());
+    BOOST_CHECK_THROW(tg::dropout(1.0), std::invalid_argument);
+}

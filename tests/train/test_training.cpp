@@ -130,3 +130,30 @@ BOOST_AUTO_TEST_CASE(evaluate_loss_matches_a_single_full_batch) {
     net.forward(300);
     BOOST_TEST(std::abs(batched - net.loss()) < 1e-12);
 }
+
+BOOST_AUTO_TEST_CASE(adam_follows_the_paper_with_bias_correction, *utf::tolerance(1e-12)) {
+    const double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, decay = 0.1;
+    tg::adam<double> opt{{.learning_rate = lr, .beta1 = b1, .beta2 = b2, .epsilon = eps, .weight_decay = decay}};
+    std::vector<double> w{1.0};
+    double m = 0, v = 0, expected = 1.0;
+    for (double g : {0.5, -0.25, 0.125}) {
+        const std::vector<double> grad{g};
+        opt.step(w, grad);
+        m = b1 * m + (1 - b1) * g;
+        v = b2 * v + (1 - b2) * g * g;
+        const std::size_t t = opt.steps();
+        const double m_hat = m / (1 - std::pow(b1, double(t))), v_hat = v / (1 - std::pow(b2, double(t)));
+        expected -= lr * (m_hat / (std::sqrt(v_hat) + eps) + decay * expected);
+        BOOST_TEST(w[0] == expected);
+    }
+    BOOST_CHECK_THROW(tg::adam<float>({.learning_rate = -1}), std::invalid_argument);
+    BOOST_CHECK_THROW(tg::adam<float>({.beta1 = 1.0}), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(adam_trains_the_regression) {
+    const auto x = tg::input<3>;
+    auto net = tg::compile<float>(tg::mse_loss(x | tg::dense<16> | tg::tanh | tg::dense<1>, tg::target<1>));
+    tg::adam<float> opt{{.learning_rate = 0.01}};
+    const auto history = tg::fit(net, opt, regression_data(), x, tg::target<1>, {.epochs = 30, .batch_size = 32, .seed = 2});
+    BOOST_TEST(history.back().loss < 0.25 * history.front().loss);
+}

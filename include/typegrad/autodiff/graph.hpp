@@ -91,6 +91,7 @@ public:
     // Fills every parameter from `seed` with its layer's initialiser. Same seed, same bits.
     void initialize(std::uint64_t seed) {
         random_generator rng{seed};
+        dropout_rng_.reseed(~seed);  // a stream of its own, so masks do not depend on the parameter count
         for (std::size_t p = 0; p < position_count; ++p) {
             if (canonical_[p] != p || !initialises_[p]) continue;
             std::size_t offset = param_offset_[p];
@@ -126,6 +127,11 @@ public:
         if (!wants_gradient_[p]) plan_valid_ = false;
         wants_gradient_[p] = true;
     }
+
+    // ---- mode ----
+    // Training (the default) or evaluation: dropout acts only in training.
+    void set_training(bool training) { training_ = training; }
+    bool training() const { return training_; }
 
     // ---- memory ----
     // Plans the arena for steps of up to `capacity` samples. The only allocation of a training loop.
@@ -433,6 +439,8 @@ private:
         a.scratch = scratch_[p];
         a.all_params = params_.data();
         a.all_param_grads = param_grads_.data();
+        a.training = training_;
+        a.rng = &dropout_rng_;
         return a;
     }
     void set_input(op_args<T>& a, std::size_t k, std::size_t q) const {
@@ -464,6 +472,8 @@ private:
     std::vector<T> params_, param_grads_, arena_;
     std::size_t capacity_ = 0, batch_ = 0, grads_begin_ = 0, grads_end_ = 0;
     bool plan_valid_ = false;
+    bool training_ = true;
+    random_generator dropout_rng_;
 };
 
 // Compiles expressions into a graph computing in T; the first is the loss if the graph is trained.

@@ -11,18 +11,22 @@
 
 namespace typegrad::ops {
 
+// Traits of an operation that maps each value of its input to one value of its output.
+template <class X>
+struct elementwise_traits {
+    using shape = typename X::shape;
+    static constexpr bool batched = X::batched;
+    static constexpr std::size_t parameter_count = 0;
+    static constexpr std::size_t flops = X::shape::size;
+};
+
 template <class Fn>
 struct unary {
     static constexpr std::string_view kind = Fn::name;
     Fn fn{};
 
     template <class X>
-    struct traits {
-        using shape = typename X::shape;
-        static constexpr bool batched = X::batched;
-        static constexpr std::size_t parameter_count = 0;
-        static constexpr std::size_t flops = X::shape::size;
-    };
+    using traits = elementwise_traits<X>;
 
     template <class T, class X>
     void forward(const op_args<T>& a) const {

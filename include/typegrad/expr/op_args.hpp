@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <typegrad/kernels/random.hpp>
+
 namespace typegrad {
 
 template <class T>
@@ -25,6 +27,8 @@ struct op_args {
     T* scratch = nullptr;
     T* all_params = nullptr;  // the whole parameter vector, for weight penalties
     T* all_param_grads = nullptr;
+    bool training = true;                   // dropout and the like act only in training
+    random_generator* rng = nullptr;        // the graph's generator, for dropout masks
 };
 
 // Rows of a value in a step: a batched value has one per sample, an unbatched one (a loss, a

@@ -2,9 +2,12 @@
 // Elementwise functions, softmax, reductions, matmul and concatenation as user-facing objects.
 // Each is callable on an expression (tg::relu(x)) and can be piped in a chain (x | tg::relu).
 #include <concepts>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 
 #include <typegrad/expr/concat.hpp>
+#include <typegrad/expr/dropout.hpp>
 #include <typegrad/expr/elementwise.hpp>
 #include <typegrad/expr/matmul.hpp>
 #include <typegrad/expr/node.hpp>
@@ -47,6 +50,12 @@ inline constexpr unary_layer<ops::reduce<true>> mean{};
 inline constexpr unary_layer<ops::flatten> flatten{};
 template <std::size_t... Dims>
 inline constexpr unary_layer<ops::reshape<shape<Dims...>>> reshape{};
+
+// dropout: x | tg::dropout(0.5) or tg::dropout(0.5)(x); rate in [0, 1).
+inline unary_layer<ops::dropout> dropout(double rate) {
+    if (!(rate >= 0 && rate < 1)) throw std::invalid_argument("typegrad: dropout(" + std::to_string(rate) + "): the rate must be in [0, 1)");
+    return {ops::dropout{rate}};
+}
 
 // leaky_relu: tg::leaky_relu(x) with slope 0.01, tg::leaky_relu.with_slope(0.2) as a layer.
 struct leaky_relu_layer : elementwise<fn::leaky_relu> {

@@ -55,6 +55,17 @@ struct flatten_needs_an_input_of_rank_2_or_more {
     static_assert(always_false<Layer, Got>, "typegrad: flatten needs an input of rank 2 or more; a rank-1 input is already flat");
 };
 
+template <class Layer, class Got>
+struct layer_needs_a_rank3_input_channels_height_width {
+    static_assert(always_false<Layer, Got>,
+                  "typegrad: convolution and pooling layers need a rank-3 input (channels, height, width) per sample");
+};
+
+template <class Layer, class Got>
+struct kernel_must_fit_in_the_input {
+    static_assert(always_false<Layer, Got>, "typegrad: a convolution kernel (or pooling window) is larger than its input");
+};
+
 template <class Layer, class Left, class Right>
 struct operands_must_have_the_same_shape {
     static_assert(always_false<Layer, Left, Right>,

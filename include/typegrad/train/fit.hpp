@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <typegrad/train/dataset.hpp>
+#include <typegrad/train/evaluation_mode.hpp>
 #include <typegrad/train/minibatches.hpp>
 #include <typegrad/train/optimizer.hpp>
 
@@ -55,9 +56,10 @@ std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& 
     return history;
 }
 
-// Mean loss over a dataset, in order, without training.
+// Mean loss over a dataset, in order, in evaluation mode (no dropout), without training.
 template <class Graph, class T, class Target, class Input, class TargetLeaf>
 double evaluate_loss(Graph& graph, const dataset<T, Target>& data, const Input& input, const TargetLeaf& target, std::size_t batch_size) {
+    const evaluation_mode<Graph> evaluating{graph};
     data.validate();
     double total = 0;
     for (std::size_t first = 0; first < data.size(); first += batch_size) {

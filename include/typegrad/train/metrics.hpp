@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include <typegrad/train/dataset.hpp>
+#include <typegrad/train/evaluation_mode.hpp>
 
 namespace typegrad {
 
@@ -20,9 +21,11 @@ std::size_t argmax(std::span<const T> scores) {
 
 // Fraction of samples whose highest-scoring class (`logits`, a rank-1 node of the graph) is the label.
 // A one-output `logits` is read as a binary classifier: class 1 when the logit is positive.
+// Runs in evaluation mode (no dropout).
 template <class Graph, class T, class Target, class Input, class Labels, class Logits>
 double accuracy(Graph& graph, const dataset<T, Target>& data, const Input& input, const Labels& labels, const Logits& logits,
                 std::size_t batch_size) {
+    const evaluation_mode<Graph> evaluating{graph};
     data.validate();
     if (data.target_size != 1) throw std::invalid_argument("typegrad: accuracy() needs one class label per sample (target_size 1)");
     std::size_t correct = 0;

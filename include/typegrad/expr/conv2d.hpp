@@ -1,0 +1,119 @@
+#pragma once
+// 2-D convolution over NCHW samples: per sample an input of shape (C, H, W) and `Filters` kernels of
+// shape (C, K, K) give an output (Filters, H', W'). Weights are [Filters, C, K, K] as in PyTorch.
+// Padding `valid` uses only whole windows; `same` pads with zeros so that H' = ceil(H / stride)
+// (the extra row, if any, at the bottom, as in Keras).
+#include <string_view>
+
+#include <typegrad/expr/node.hpp>
+#include <typegrad/expr/op_args.hpp>
+#include <typegrad/expr/parameters.hpp>
+#include <typegrad/kernels/convolution.hpp>
+#include <typegrad/kernels/elementwise.hpp>
+#include <typegrad/kernels/gemm.hpp>
+#include <typegrad/shape/fixed_string.hpp>
+
+namespace typegrad {
+
+enum class padding { valid, same };
+
+namespace ops {
+
+// Output size and padding of a window sliding over `size` positions.
+struct window_extent {
+    std::size_t out, pad_before;
+};
+constexpr window_extent slide(std::size_t size, std::size_t kernel, std::size_t stride, padding pad) {
+    if (pad == padding::same) {
+        const std::size_t out = (size + stride - 1) / stride;
+        const std::size_t needed = (out - 1) * stride + kernel;
+        return {out, needed > size ? (needed - size) / 2 : 0};
+    }
+    return {kernel <= size ? (size - kernel) / stride + 1 : 1, 0};  // 1 keeps shapes valid after an error
+}
+
+// Reads (C, H, W) of a per-sample shape, or zeros for a shape of another rank.
+template <class S>
+struct planes {
+    static constexpr bool ok = S::rank == 3;
+    static constexpr std::size_t channels = ok ? S::dims[0] : 1, height = ok ? S::dims[S::rank > 1 ? 1 : 0] : 1,
+                                 width = ok ? S::dims[S::rank > 2 ? 2 : 0] : 1;
+};
+
+template <std::size_t Filters, std::size_t Kernel, std::size_t Stride = 1, padding Pad = padding::valid, bool Bias = true,
+          fixed_string Name = "">
+struct conv2d {
+    static_assert(Filters > 0 && Kernel > 0 && Stride > 0, "typegrad: conv2d needs positive filter count, kernel size and stride");
+    static constexpr std::string_view kind = "conv2d";
+    static constexpr std::string_view layer_name = Name.view();
+    init_scheme init = init_scheme::he_uniform;
+
+    template <class X>
+    struct traits {
+        using in = planes<typename X::shape>;
+        static constexpr errors::require<in::ok, errors::layer_needs_a_rank3_input_channels_height_width<layer_at<conv2d, X>, got<typename X::shape>>>
+            check_rank{};
+        static constexpr errors::require<!in::ok || Pad == padding::same || (Kernel <= in::height && Kernel <= in::width),
+                                         errors::kernel_must_fit_in_the_input<layer_at<conv2d, X>, got<typename X::shape>>>
+            check_kernel{};
+        static constexpr window_extent rows = slide(in::height, Kernel, Stride, Pad), cols = slide(in::width, Kernel, Stride, Pad);
+        static constexpr kernels::window_geometry geometry{in::height, in::width, Kernel, Stride, rows.pad_before, cols.pad_before, rows.out, cols.out};
+        static constexpr std::size_t patch = in::channels * Kernel * Kernel;  // values per receptive field
+        static constexpr std::size_t plane = rows.out * cols.out;
+        using shape = typegrad::shape<Filters, rows.out, cols.out>;
+        static constexpr bool batched = X::batched;
+        static constexpr std::size_t parameter_count = Filters * patch + (Bias ? Filters : 0);
+        static constexpr std::size_t flops = 2 * Filters * patch * plane + (Bias ? Filters * plane : 0);
+    };
+
+    template <class X>
+    static constexpr auto param_blocks = [] {
+        using t = traits<X>;
+        const param_block weight{"weight", Filters * t::patch, t::patch, Filters * Kernel * Kernel, true};
+        if constexpr (Bias)
+            return std::array<param_block, 2>{{weight, {"bias", Filters, t::patch, Filters, false}}};
+        else
+            return std::array<param_block, 1>{{weight}};
+    }();
+
+    // The im2col matrices of the whole batch, kept for backward.
+    template <class T, class X>
+    static std::size_t scratch_size(std::size_t batch) {
+        return rows_of<X>(batch) * traits<X>::patch * traits<X>::plane;
+    }
+
+    template <class T, class X>
+    void forward(const op_args<T>& a) const {
+        using t = traits<X>;
+        for (std::size_t b = 0; b < rows_of<X>(a.batch); ++b) {
+            T* cols = a.scratch + b * t::patch * t::plane;
+            T* y = a.out + b * Filters * t::plane;
+            kernels::im2col(t::geometry, t::in::channels, a.in[0] + b * X::shape::size, cols);
+            kernels::gemm(kernels::transpose::no, kernels::transpose::no, Filters, t::plane, t::patch, T(1), a.params, t::patch, cols,
+                          t::plane, T(0), y, t::plane);
+            if constexpr (Bias)
+                for (std::size_t f = 0; f < Filters; ++f) kernels::add_constant(t::plane, a.params[Filters * t::patch + f], y + f * t::plane);
+        }
+    }
+
+    template <class T, class X>
+    void backward(const op_args<T>& a) const {
+        using t = traits<X>;
+        for (std::size_t b = 0; b < rows_of<X>(a.batch); ++b) {
+            T* cols = a.scratch + b * t::patch * t::plane;
+            const T* g = a.grad_out + b * Filters * t::plane;
+            kernels::gemm(kernels::transpose::no, kernels::transpose::yes, Filters, t::patch, t::plane, T(1), g, t::plane, cols, t::plane,
+                          T(1), a.param_grads, t::patch);
+            if constexpr (Bias)
+                for (std::size_t f = 0; f < Filters; ++f) a.param_grads[Filters * t::patch + f] += kernels::sum(t::plane, g + f * t::plane);
+            if (!a.grad_in[0]) continue;
+            // The columns are not needed any more: reuse them for their gradient.
+            kernels::gemm(kernels::transpose::yes, kernels::transpose::no, t::patch, t::plane, Filters, T(1), a.params, t::patch, g, t::plane,
+                          T(0), cols, t::plane);
+            kernels::col2im_add(t::geometry, t::in::channels, cols, a.grad_in[0] + b * X::shape::size);
+        }
+    }
+};
+
+}  // namespace ops
+}  // namespace typegrad

@@ -1,0 +1,105 @@
+#pragma once
+// Pooling over NCHW samples: max or average over Window x Window windows moved by Stride, channel by
+// channel. As in PyTorch, only whole windows count: a last row or column that a window would only
+// partly cover is left out (11 -> 5 for 2x2 windows of stride 2). global_average_pool averages each
+// channel's whole plane.
+#include <string_view>
+
+#include <typegrad/expr/conv2d.hpp>
+#include <typegrad/expr/node.hpp>
+#include <typegrad/expr/op_args.hpp>
+#include <typegrad/kernels/convolution.hpp>
+#include <typegrad/kernels/elementwise.hpp>
+
+namespace typegrad::ops {
+
+template <bool Max, std::size_t Window, std::size_t Stride = Window>
+struct pool {
+    static_assert(Window > 0 && Stride > 0, "typegrad: a pooling window and stride must be positive");
+    static constexpr std::string_view kind = Max ? "max_pool" : "avg_pool";
+
+    template <class X>
+    struct traits {
+        using in = planes<typename X::shape>;
+        static constexpr errors::require<in::ok, errors::layer_needs_a_rank3_input_channels_height_width<layer_at<pool, X>, got<typename X::shape>>>
+            check_rank{};
+        static constexpr bool fits = Window <= in::height && Window <= in::width;
+        static constexpr errors::require<!in::ok || fits, errors::kernel_must_fit_in_the_input<layer_at<pool, X>, got<typename X::shape>>>
+            check_window{};
+        static constexpr window_extent rows = slide(in::height, Window, Stride, padding::valid),
+                                       cols = slide(in::width, Window, Stride, padding::valid);
+        static constexpr kernels::window_geometry geometry{in::height, in::width, Window, Stride, 0, 0, rows.out, cols.out};
+        static constexpr std::size_t plane = rows.out * cols.out, in_plane = in::height * in::width;
+        using shape = typegrad::shape<in::channels, rows.out, cols.out>;
+        static constexpr bool batched = X::batched;
+        static constexpr std::size_t parameter_count = 0;
+        static constexpr std::size_t flops = in::channels * plane * Window * Window;
+    };
+
+    // Max pooling keeps, per output, the index of the input that won.
+    template <class T, class X>
+    static std::size_t scratch_size(std::size_t batch) {
+        return Max ? rows_of<X>(batch) * traits<X>::shape::size : 0;
+    }
+
+    template <class T, class X>
+    void forward(const op_args<T>& a) const {
+        using t = traits<X>;
+        const std::size_t planes_count = rows_of<X>(a.batch) * t::in::channels;
+        for (std::size_t p = 0; p < planes_count; ++p) {
+            if constexpr (Max)
+                kernels::max_pool_plane(t::geometry, a.in[0] + p * t::in_plane, a.out + p * t::plane, a.scratch + p * t::plane);
+            else
+                kernels::avg_pool_plane(t::geometry, a.in[0] + p * t::in_plane, a.out + p * t::plane);
+        }
+    }
+
+    template <class T, class X>
+    void backward(const op_args<T>& a) const {
+        if (!a.grad_in[0]) return;
+        using t = traits<X>;
+        const std::size_t planes_count = rows_of<X>(a.batch) * t::in::channels;
+        for (std::size_t p = 0; p < planes_count; ++p) {
+            T* gx = a.grad_in[0] + p * t::in_plane;
+            const T* g = a.grad_out + p * t::plane;
+            if constexpr (Max) {
+                const T* winner = a.scratch + p * t::plane;
+                for (std::size_t o = 0; o < t::plane; ++o) gx[std::size_t(winner[o])] += g[o];
+            } else {
+                kernels::avg_pool_plane_backward(t::geometry, g, gx);
+            }
+        }
+    }
+};
+
+struct global_average_pool {
+    static constexpr std::string_view kind = "global_average_pool";
+
+    template <class X>
+    struct traits {
+        using in = planes<typename X::shape>;
+        static constexpr errors::require<in::ok, errors::layer_needs_a_rank3_input_channels_height_width<layer_at<global_average_pool, X>,
+                                                                                                       got<typename X::shape>>>
+            check_rank{};
+        static constexpr std::size_t plane = in::height * in::width;
+        using shape = typegrad::shape<in::channels>;
+        static constexpr bool batched = X::batched;
+        static constexpr std::size_t parameter_count = 0;
+        static constexpr std::size_t flops = X::shape::size;
+    };
+
+    template <class T, class X>
+    void forward(const op_args<T>& a) const {
+        using t = traits<X>;
+        for (std::size_t p = 0; p < rows_of<X>(a.batch) * t::in::channels; ++p) a.out[p] = kernels::sum(t::plane, a.in[0] + p * t::plane) / T(t::plane);
+    }
+    template <class T, class X>
+    void backward(const op_args<T>& a) const {
+        if (!a.grad_in[0]) return;
+        using t = traits<X>;
+        for (std::size_t p = 0; p < rows_of<X>(a.batch) * t::in::channels; ++p)
+            kernels::add_constant(t::plane, a.grad_out[p] / T(t::plane), a.grad_in[0] + p * t::plane);
+    }
+};
+
+}  // namespace typegrad::ops

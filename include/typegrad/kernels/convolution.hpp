@@ -1,0 +1,94 @@
+#pragma once
+// Convolution by im2col: each sample's receptive fields become the columns of a matrix, so the
+// convolution is one GEMM (kernels/gemm.hpp). Cross-correlation, as in Keras and PyTorch.
+#include <cstddef>
+
+namespace typegrad::kernels {
+
+// Geometry of a 2-D convolution or pooling window over one channel plane.
+struct window_geometry {
+    std::size_t height, width;          // input plane
+    std::size_t kernel, stride;
+    std::size_t pad_top, pad_left;      // zero padding before the first row / column
+    std::size_t out_height, out_width;  // output plane
+};
+
+// cols[(c * K + ki) * K + kj][oy * OW + ox] = x[c][oy*S + ki - pad_top][ox*S + kj - pad_left] (0 outside).
+template <class T>
+void im2col(const window_geometry& g, std::size_t channels, const T* x, T* cols) {
+    const std::size_t plane = g.out_height * g.out_width;
+    for (std::size_t c = 0; c < channels; ++c)
+        for (std::size_t ki = 0; ki < g.kernel; ++ki)
+            for (std::size_t kj = 0; kj < g.kernel; ++kj) {
+                T* row = cols + ((c * g.kernel + ki) * g.kernel + kj) * plane;
+                for (std::size_t oy = 0; oy < g.out_height; ++oy) {
+                    const std::ptrdiff_t y = std::ptrdiff_t(oy * g.stride + ki) - std::ptrdiff_t(g.pad_top);
+                    for (std::size_t ox = 0; ox < g.out_width; ++ox) {
+                        const std::ptrdiff_t xx = std::ptrdiff_t(ox * g.stride + kj) - std::ptrdiff_t(g.pad_left);
+                        const bool inside = y >= 0 && y < std::ptrdiff_t(g.height) && xx >= 0 && xx < std::ptrdiff_t(g.width);
+                        row[oy * g.out_width + ox] = inside ? x[(c * g.height + std::size_t(y)) * g.width + std::size_t(xx)] : T(0);
+                    }
+                }
+            }
+}
+
+// The adjoint of im2col: gx[c][y][x] += every column entry that was read from it.
+template <class T>
+void col2im_add(const window_geometry& g, std::size_t channels, const T* cols, T* gx) {
+    const std::size_t plane = g.out_height * g.out_width;
+    for (std::size_t c = 0; c < channels; ++c)
+        for (std::size_t ki = 0; ki < g.kernel; ++ki)
+            for (std::size_t kj = 0; kj < g.kernel; ++kj) {
+                const T* row = cols + ((c * g.kernel + ki) * g.kernel + kj) * plane;
+                for (std::size_t oy = 0; oy < g.out_height; ++oy) {
+                    const std::ptrdiff_t y = std::ptrdiff_t(oy * g.stride + ki) - std::ptrdiff_t(g.pad_top);
+                    if (y < 0 || y >= std::ptrdiff_t(g.height)) continue;
+                    for (std::size_t ox = 0; ox < g.out_width; ++ox) {
+                        const std::ptrdiff_t xx = std::ptrdiff_t(ox * g.stride + kj) - std::ptrdiff_t(g.pad_left);
+                        if (xx < 0 || xx >= std::ptrdiff_t(g.width)) continue;
+                        gx[(c * g.height + std::size_t(y)) * g.width + std::size_t(xx)] += row[oy * g.out_width + ox];
+                    }
+                }
+            }
+}
+
+// Max pooling of one plane: out = max over each window; `argmax` keeps the winner's input index
+// (as T: plane indices are far below 2^24) for backward.
+template <class T>
+void max_pool_plane(const window_geometry& g, const T* x, T* out, T* argmax) {
+    for (std::size_t oy = 0; oy < g.out_height; ++oy)
+        for (std::size_t ox = 0; ox < g.out_width; ++ox) {
+            std::size_t best = (oy * g.stride) * g.width + ox * g.stride;
+            for (std::size_t ki = 0; ki < g.kernel; ++ki)
+                for (std::size_t kj = 0; kj < g.kernel; ++kj) {
+                    const std::size_t i = (oy * g.stride + ki) * g.width + ox * g.stride + kj;
+                    if (x[i] > x[best]) best = i;
+                }
+            out[oy * g.out_width + ox] = x[best];
+            argmax[oy * g.out_width + ox] = T(best);
+        }
+}
+
+template <class T>
+void avg_pool_plane(const window_geometry& g, const T* x, T* out) {
+    const T scale = T(1) / T(g.kernel * g.kernel);
+    for (std::size_t oy = 0; oy < g.out_height; ++oy)
+        for (std::size_t ox = 0; ox < g.out_width; ++ox) {
+            T total = 0;
+            for (std::size_t ki = 0; ki < g.kernel; ++ki)
+                for (std::size_t kj = 0; kj < g.kernel; ++kj) total += x[(oy * g.stride + ki) * g.width + ox * g.stride + kj];
+            out[oy * g.out_width + ox] = total * scale;
+        }
+}
+
+template <class T>
+void avg_pool_plane_backward(const window_geometry& g, const T* gout, T* gx) {
+    const T scale = T(1) / T(g.kernel * g.kernel);
+    for (std::size_t oy = 0; oy < g.out_height; ++oy)
+        for (std::size_t ox = 0; ox < g.out_width; ++ox)
+            for (std::size_t ki = 0; ki < g.kernel; ++ki)
+                for (std::size_t kj = 0; kj < g.kernel; ++kj)
+                    gx[(oy * g.stride + ki) * g.width + ox * g.stride + kj] += gout[oy * g.out_width + ox] * scale;
+}
+
+}  // namespace typegrad::kernels
