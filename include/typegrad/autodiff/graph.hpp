@@ -153,7 +153,7 @@ public:
             using N = typename P::node_type;
             if constexpr (N::feed == feed_kind::none) {
                 if (canonical_[P::index] != P::index) return;
-                call_forward<P>(node_at<P>(), args_for<P>());
+                call_forward(node_at<P>(), args_for(P::index));
             }
         });
     }
@@ -179,7 +179,7 @@ public:
             using N = typename P::node_type;
             if constexpr (N::feed == feed_kind::none) {
                 if (canonical_[P::index] != P::index || !grad_[P::index]) return;
-                call_backward<P>(node_at<P>(), args_for<P>());
+                call_backward(node_at<P>(), args_for(P::index));
             }
         });
     }
@@ -420,16 +420,11 @@ private:
         }
     }
 
-    template <class P>
-    op_args<T> args_for() {
-        constexpr std::size_t p = P::index;
+    // The arguments of position p's operation: its inputs', output's and parameters' memory.
+    op_args<T> args_for(std::size_t p) {
         op_args<T> a;
         a.batch = batch_;
-        std::size_t k = 0;
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            static_assert(sizeof...(I) <= 2, "typegrad: operations take at most two inputs");
-            ((set_input(a, k++, canonical_[I])), ...);
-        }(typename P::inputs{});
+        for (std::size_t k = 0; k < info_[p].arity; ++k) set_input(a, k, canonical_[info_[p].inputs[k]]);
         a.out = value_[p];
         a.grad_out = grad_[p];
         if (param_offset_[p] != npos) {
@@ -449,11 +444,11 @@ private:
         a.grad_in[k] = grad_[q];
     }
 
-    template <class P, class Op, class... In>
+    template <class Op, class... In>
     static void call_forward(const node<Op, In...>& n, const op_args<T>& a) {
         n.op.template forward<T, In...>(a);
     }
-    template <class P, class Op, class... In>
+    template <class Op, class... In>
     static void call_backward(const node<Op, In...>& n, const op_args<T>& a) {
         n.op.template backward<T, In...>(a);
     }

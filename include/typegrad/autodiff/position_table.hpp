@@ -88,7 +88,10 @@ constexpr position_info describe() {
     info.leaf_position = N::feed == feed_kind::none ? npos : first_position_of<N>(Positions{});
     info.blocks = blocks_of<N>;
     info.parameter_size = total_size(blocks_of<N>);
-    [&]<std::size_t... I>(std::index_sequence<I...>) { ((info.inputs[info.arity++] = I), ...); }(typename P::inputs{});
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        static_assert(sizeof...(I) <= 2, "typegrad: operations take at most two inputs");
+        ((info.inputs[info.arity++] = I), ...);
+    }(typename P::inputs{});
     info.kind = Op::kind;
     if constexpr (N::feed != feed_kind::none)
         info.name = Op::name;
