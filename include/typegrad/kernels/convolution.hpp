@@ -13,43 +13,40 @@ struct window_geometry {
     std::size_t out_height, out_width;  // output plane
 };
 
-// cols[(c * K + ki) * K + kj][oy * OW + ox] = x[c][oy*S + ki - pad_top][ox*S + kj - pad_left] (0 outside).
-template <class T>
-void im2col(const window_geometry& g, std::size_t channels, const T* x, T* cols) {
-    const std::size_t plane = g.out_height * g.out_width;
+// Calls visit(column entry, input index) for every entry of the im2col matrix, with the index of the
+// input value it reads, or padding_tap for an entry in the zero padding. im2col and its adjoint share
+// this walk. Column entry ((c * K + ki) * K + kj) * (OH * OW) + oy * OW + ox reads x[c][oy*S + ki - pad_top][ox*S + kj - pad_left].
+inline constexpr std::size_t padding_tap = static_cast<std::size_t>(-1);
+
+template <class Visit>
+void for_each_window_tap(const window_geometry& g, std::size_t channels, Visit&& visit) {
+    std::size_t entry = 0;
     for (std::size_t c = 0; c < channels; ++c)
         for (std::size_t ki = 0; ki < g.kernel; ++ki)
-            for (std::size_t kj = 0; kj < g.kernel; ++kj) {
-                T* row = cols + ((c * g.kernel + ki) * g.kernel + kj) * plane;
+            for (std::size_t kj = 0; kj < g.kernel; ++kj)
                 for (std::size_t oy = 0; oy < g.out_height; ++oy) {
                     const std::ptrdiff_t y = std::ptrdiff_t(oy * g.stride + ki) - std::ptrdiff_t(g.pad_top);
-                    for (std::size_t ox = 0; ox < g.out_width; ++ox) {
-                        const std::ptrdiff_t xx = std::ptrdiff_t(ox * g.stride + kj) - std::ptrdiff_t(g.pad_left);
-                        const bool inside = y >= 0 && y < std::ptrdiff_t(g.height) && xx >= 0 && xx < std::ptrdiff_t(g.width);
-                        row[oy * g.out_width + ox] = inside ? x[(c * g.height + std::size_t(y)) * g.width + std::size_t(xx)] : T(0);
+                    const bool row_inside = y >= 0 && y < std::ptrdiff_t(g.height);
+                    for (std::size_t ox = 0; ox < g.out_width; ++ox, ++entry) {
+                        const std::ptrdiff_t x = std::ptrdiff_t(ox * g.stride + kj) - std::ptrdiff_t(g.pad_left);
+                        const bool inside = row_inside && x >= 0 && x < std::ptrdiff_t(g.width);
+                        visit(entry, inside ? (c * g.height + std::size_t(y)) * g.width + std::size_t(x) : padding_tap);
                     }
                 }
-            }
 }
 
-// The adjoint of im2col: gx[c][y][x] += every column entry that was read from it.
+// The receptive fields of one sample as columns: cols[entry] = x[input index], 0 in the padding.
+template <class T>
+void im2col(const window_geometry& g, std::size_t channels, const T* x, T* cols) {
+    for_each_window_tap(g, channels, [&](std::size_t entry, std::size_t tap) { cols[entry] = tap == padding_tap ? T(0) : x[tap]; });
+}
+
+// The adjoint of im2col: gx[input index] += every column entry that was read from it.
 template <class T>
 void col2im_add(const window_geometry& g, std::size_t channels, const T* cols, T* gx) {
-    const std::size_t plane = g.out_height * g.out_width;
-    for (std::size_t c = 0; c < channels; ++c)
-        for (std::size_t ki = 0; ki < g.kernel; ++ki)
-            for (std::size_t kj = 0; kj < g.kernel; ++kj) {
-                const T* row = cols + ((c * g.kernel + ki) * g.kernel + kj) * plane;
-                for (std::size_t oy = 0; oy < g.out_height; ++oy) {
-                    const std::ptrdiff_t y = std::ptrdiff_t(oy * g.stride + ki) - std::ptrdiff_t(g.pad_top);
-                    if (y < 0 || y >= std::ptrdiff_t(g.height)) continue;
-                    for (std::size_t ox = 0; ox < g.out_width; ++ox) {
-                        const std::ptrdiff_t xx = std::ptrdiff_t(ox * g.stride + kj) - std::ptrdiff_t(g.pad_left);
-                        if (xx < 0 || xx >= std::ptrdiff_t(g.width)) continue;
-                        gx[(c * g.height + std::size_t(y)) * g.width + std::size_t(xx)] += row[oy * g.out_width + ox];
-                    }
-                }
-            }
+    for_each_window_tap(g, channels, [&](std::size_t entry, std::size_t tap) {
+        if (tap != padding_tap) gx[tap] += cols[entry];
+    });
 }
 
 // Max pooling of one plane: out = max over each window; `argmax` keeps the winner's input index
