@@ -32,12 +32,17 @@ constexpr window_extent slide(std::size_t size, std::size_t kernel, std::size_t 
     return {kernel <= size ? (size - kernel) / stride + 1 : 1, 0};  // 1 keeps shapes valid after an error
 }
 
-// Reads (C, H, W) of a per-sample shape, or zeros for a shape of another rank.
+// Reads (C, H, W) of a per-sample shape. For a shape of another rank (already a compile error) it
+// gives 1, 1, 1, so that no further error follows from the sizes.
 template <class S>
 struct planes {
-    static constexpr bool ok = S::rank == 3;
-    static constexpr std::size_t channels = ok ? S::dims[0] : 1, height = ok ? S::dims[S::rank > 1 ? 1 : 0] : 1,
-                                 width = ok ? S::dims[S::rank > 2 ? 2 : 0] : 1;
+    static constexpr bool ok = false;
+    static constexpr std::size_t channels = 1, height = 1, width = 1;
+};
+template <std::size_t C, std::size_t H, std::size_t W>
+struct planes<shape<C, H, W>> {
+    static constexpr bool ok = true;
+    static constexpr std::size_t channels = C, height = H, width = W;
 };
 
 template <std::size_t Filters, std::size_t Kernel, std::size_t Stride = 1, padding Pad = padding::valid, bool Bias = true,
