@@ -55,26 +55,47 @@ void w4_inference(benchmark::State& state) {
     }
 }
 
-// W2: MNIST MLP training step (softmax cross-entropy, SGD lr 0.01), batch 128.
-void w2_training_step(benchmark::State& state) {
-    constexpr std::size_t batch = 128;
-    const auto pixels = tg::named_input<"pixels", 784>;
-    const auto logits = pixels | tg::dense<256> | tg::relu | tg::dense<128> | tg::relu | tg::dense<10>;
+// A classifier's training step (softmax cross-entropy against 10 classes) on random pixels and labels.
+template <class Pixels, class Logits>
+void time_classifier_steps(benchmark::State& state, const Pixels& pixels, const Logits& logits, std::size_t batch, std::size_t threads,
+                           std::uint64_t seed) {
     auto net = tg::compile<float>(tg::cross_entropy(logits, tg::labels<10>));
-    const auto x = normal_values(batch * 784, 4);
+    net.set_threads(threads);
+    const auto x = normal_values(batch * Pixels::shape::size, seed);
     std::vector<std::int32_t> labels(batch);
-    tg::random_generator rng{5};
+    tg::random_generator rng{seed + 1};
     for (auto& l : labels) l = std::int32_t(rng.below(10));
     net.bind(pixels, x);
     net.bind(tg::labels<10>, labels);
     time_training_steps(state, net, batch);
 }
 
+// W2: MNIST MLP training step (softmax cross-entropy, SGD lr 0.01), batch 128, on `Threads` threads.
+template <std::size_t Threads>
+void w2_training_step(benchmark::State& state) {
+    const auto pixels = tg::named_input<"pixels", 784>;
+    const auto logits = pixels | tg::dense<256> | tg::relu | tg::dense<128> | tg::relu | tg::dense<10>;
+    time_classifier_steps(state, pixels, logits, 128, Threads, 4);
+}
+
+// W3: MNIST CNN training step (softmax cross-entropy, SGD lr 0.01), batch 64, on `Threads` threads.
+template <std::size_t Threads>
+void w3_training_step(benchmark::State& state) {
+    const auto pixels = tg::named_input<"pixels", 1, 28, 28>;
+    const auto logits = pixels | tg::conv2d<32, 3> | tg::relu | tg::max_pool<2> | tg::conv2d<64, 3> | tg::relu | tg::max_pool<2> |
+                        tg::flatten | tg::dense<128> | tg::relu | tg::dense<10>;
+    time_classifier_steps(state, pixels, logits, 64, Threads, 6);
+}
+
 }  // namespace
 
-// One compute thread: OpenBLAS is limited to one thread by scripts/bench (OPENBLAS_NUM_THREADS=1).
+// OpenBLAS is limited to one thread by scripts/bench (OPENBLAS_NUM_THREADS=1); typegrad's own
+// threads (graph::set_threads) split each batch, as the last part of the name says.
 BENCHMARK(w1_training_step)->Name("W1/typegrad/1")->Unit(benchmark::kMicrosecond);
 BENCHMARK(w4_inference)->Name("W4/typegrad/1")->Unit(benchmark::kMicrosecond);
-BENCHMARK(w2_training_step)->Name("W2/typegrad/1")->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(w2_training_step, 1)->Name("W2/typegrad/1")->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(w2_training_step, 2)->Name("W2/typegrad/2")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_TEMPLATE(w3_training_step, 1)->Name("W3/typegrad/1")->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(w3_training_step, 2)->Name("W3/typegrad/2")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

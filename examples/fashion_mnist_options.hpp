@@ -7,14 +7,22 @@
 #include <string>
 
 struct fashion_mnist_options {
-    std::size_t epochs = 10;
-    std::size_t batch = 128;
-    std::size_t limit = 0;  // use only the first N training images; 0: all
-    double learning_rate = 0.05;
-    double momentum = 0.9;
-    double min_accuracy = 0;  // exit with status 3 below this test accuracy
+    std::size_t epochs = 12;
+    std::size_t batch = 64;
+    double learning_rate = 1e-3;   // Adam's, annealed by a cosine schedule to a tenth
+    double validation = 0.1;       // fraction of the training images held out for validation
+    std::size_t patience = 4;      // early stopping: epochs without a lower validation loss
+    std::size_t threads = 0;       // 0: all cores
     std::uint64_t seed = 1;
+    std::size_t limit = 0;         // use only the first N training images; 0: all
+    double min_accuracy = 0;       // exit with status 3 below this test accuracy
     std::string data_dir = "/usr/share/datasets/fashion-mnist";
+    std::string out_dir = "out";
+    std::string json;              // default: <out>/summary.json
+    std::string save;              // default: <out>/model.safetensors
+    std::string load;
+    bool evaluate = false;         // with --load: only evaluate on the test set
+    bool plots = true;
 };
 
 // The parsed options, or the exit status when the program should stop (--help, a bad option).

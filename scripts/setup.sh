@@ -3,7 +3,8 @@
 
 # Packages the library, its tests and the demo need.
 TYPEGRAD_PACKAGES=(g++ clang meson ninja-build pkg-config python3 libboost-dev libboost-test-dev
-                   libopenblas-dev zlib1g-dev libcli11-dev libbenchmark-dev dataset-fashion-mnist)
+                   libopenblas-dev zlib1g-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev gnuplot-nox
+                   dataset-fashion-mnist)
 
 ensure_packages() {
     local missing=() package

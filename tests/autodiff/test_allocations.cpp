@@ -89,3 +89,30 @@ BOOST_AUTO_TEST_CASE(the_counter_sees_a_replanned_arena) {
     BOOST_TEST(allocations.load() - before > 0u);
     BOOST_TEST(net.capacity() == 128u);
 }
+
+// On two threads too: the pool's workers are started by set_threads, and each step only hands
+// them work. (At these sizes the convolution, relu and pooling are split between the threads.)
+BOOST_AUTO_TEST_CASE(training_steps_on_two_threads_allocate_nothing_after_the_first) {
+    const auto image = tg::named_input<"image", 1, 28, 28>;
+    const auto logits = image | tg::conv2d<8, 3> | tg::relu | tg::max_pool<2> | tg::flatten | tg::dense<10>;
+    auto net = tg::compile<float>(tg::cross_entropy(logits, tg::labels<10>));
+    net.set_threads(2);
+    tg::random_generator rng{6};
+    std::vector<float> pixels(32 * 28 * 28);
+    for (auto& p : pixels) p = float(rng.normal());
+    std::vector<std::int32_t> labels(32);
+    for (auto& l : labels) l = std::int32_t(rng.below(10));
+    net.bind(image, pixels);
+    net.bind(tg::labels<10>, labels);
+    tg::sgd<float> opt{{.learning_rate = 0.01}};
+    auto train_step = [&] {
+        net.forward(32);
+        net.backward();
+        tg::step(opt, net);
+    };
+    train_step();
+    const std::size_t before = allocations.load();
+    for (int i = 0; i < 10; ++i) train_step();
+    BOOST_TEST(allocations.load() - before == 0u);
+    BOOST_TEST(std::isfinite(net.loss()));
+}

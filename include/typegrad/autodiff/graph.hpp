@@ -10,10 +10,14 @@
 // Memory: parameters and their gradients are two flat vectors; activations, gradients and scratch
 // live in one arena planned by reserve(batch) for up to `batch` samples. Steps with a batch no larger
 // than the plan allocate nothing.
+//
+// Threads: operations run one after another; set_threads(n) splits the work of each (samples,
+// filters, elements) over n threads of a pool the graph keeps (kernels/parallel.hpp).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <ostream>
 #include <span>
 #include <stdexcept>
@@ -33,7 +37,9 @@
 #include <typegrad/expr/node.hpp>
 #include <typegrad/expr/op_args.hpp>
 #include <typegrad/expr/parameters.hpp>
+#include <typegrad/kernels/gemm.hpp>
 #include <typegrad/kernels/init.hpp>
+#include <typegrad/kernels/parallel.hpp>
 #include <typegrad/kernels/random.hpp>
 #include <typegrad/tensor/tensor_view.hpp>
 
@@ -133,6 +139,21 @@ public:
     void set_training(bool training) { training_ = training; }
     bool training() const { return training_; }
 
+    // ---- threads ----
+    // Splits each step's work over `n` threads (the caller and n - 1 workers kept by the graph).
+    // One thread is exact and deterministic; more give the same losses and gradients up to the
+    // rounding of differently blocked matrix products (1e-5 relative). With more than one thread,
+    // OpenBLAS is set to one thread for the whole process, so that the two do not compete for cores.
+    void set_threads(std::size_t n) {
+        if (n == 0) throw std::invalid_argument("typegrad: set_threads(0): a graph computes on at least one thread");
+        if (n == threads()) return;
+        pool_.reset();
+        if (n == 1) return;
+        kernels::keep_blas_single_threaded();
+        pool_ = std::make_unique<kernels::thread_pool>(n);
+    }
+    std::size_t threads() const { return pool_ ? pool_->size() : 1; }
+
     // ---- memory ----
     // Plans the arena for steps of up to `capacity` samples. The only allocation of a training loop.
     void reserve(std::size_t capacity) {
@@ -203,6 +224,9 @@ public:
 
     // A table of the graph's layers, one row per node: position, operation, output shape, parameters.
     void summary(std::ostream& out) const;
+
+    // Every parameter tensor with its name and PyTorch shape, in parameter order (autodiff/parameter_tensors.hpp).
+    std::vector<parameter_tensor> parameter_tensors() const;
 
 private:
     static constexpr auto root_positions = layout::root_positions;
@@ -448,6 +472,7 @@ private:
         a.all_param_grads = param_grads_.data();
         a.training = training_;
         a.rng = &dropout_rng_;
+        a.pool = pool_.get();
         return a;
     }
     void set_input(op_args<T>& a, std::size_t k, std::size_t q) const {
@@ -481,6 +506,7 @@ private:
     bool plan_valid_ = false;
     bool training_ = true;
     random_generator dropout_rng_;
+    std::unique_ptr<kernels::thread_pool> pool_;  // null on one thread
 };
 
 // Compiles expressions into a graph computing in T; the first is the loss if the graph is trained.

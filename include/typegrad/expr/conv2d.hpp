@@ -45,8 +45,9 @@ struct planes<shape<C, H, W>> {
     static constexpr std::size_t channels = C, height = H, width = W;
 };
 
+// InChannels: the channel count the input must have, or 0 to take whatever it has.
 template <std::size_t Filters, std::size_t Kernel, std::size_t Stride = 1, padding Pad = padding::valid, bool Bias = true,
-          fixed_string Name = "">
+          fixed_string Name = "", std::size_t InChannels = 0>
 struct conv2d {
     static_assert(Filters > 0 && Kernel > 0 && Stride > 0, "typegrad: conv2d needs positive filter count, kernel size and stride");
     static constexpr std::string_view kind = "conv2d";
@@ -61,6 +62,10 @@ struct conv2d {
         static constexpr errors::require<!in::ok || Pad == padding::same || (Kernel <= in::height && Kernel <= in::width),
                                          errors::kernel_must_fit_in_the_input<layer_at<conv2d, X>, got<typename X::shape>>>
             check_kernel{};
+        static constexpr errors::require<!in::ok || InChannels == 0 || InChannels == in::channels,
+                                         errors::input_channels_must_match_the_declared_count<layer_at<conv2d, X>, declared_channels<InChannels>,
+                                                                                               got<typename X::shape>>>
+            check_channels{};
         static constexpr window_extent rows = slide(in::height, Kernel, Stride, Pad), cols = slide(in::width, Kernel, Stride, Pad);
         static constexpr kernels::window_geometry geometry{in::height, in::width, Kernel, Stride, rows.pad_before, cols.pad_before, rows.out, cols.out};
         static constexpr std::size_t patch = in::channels * Kernel * Kernel;  // values per receptive field
@@ -74,9 +79,9 @@ struct conv2d {
     template <class X>
     static constexpr auto param_blocks = [] {
         using t = traits<X>;
-        const param_block weight{"weight", Filters * t::patch, t::patch, Filters * Kernel * Kernel, true};
+        const param_block weight{"weight", Filters * t::patch, t::patch, Filters * Kernel * Kernel, true, {Filters, t::in::channels, Kernel, Kernel}};
         if constexpr (Bias)
-            return std::array<param_block, 2>{{weight, {"bias", Filters, t::patch, Filters, false}}};
+            return std::array<param_block, 2>{{weight, {"bias", Filters, t::patch, Filters, false, {Filters}}}};
         else
             return std::array<param_block, 1>{{weight}};
     }();
@@ -87,36 +92,50 @@ struct conv2d {
         return rows_of<X>(batch) * traits<X>::patch * traits<X>::plane;
     }
 
+    // Samples are independent: each thread convolves a contiguous run of them.
     template <class T, class X>
     void forward(const op_args<T>& a) const {
         using t = traits<X>;
-        for (std::size_t b = 0; b < rows_of<X>(a.batch); ++b) {
-            T* cols = a.scratch + b * t::patch * t::plane;
-            T* y = a.out + b * Filters * t::plane;
-            kernels::im2col(t::geometry, t::in::channels, a.in[0] + b * X::shape::size, cols);
-            kernels::gemm(kernels::transpose::no, kernels::transpose::no, Filters, t::plane, t::patch, T(1), a.params, t::patch, cols,
-                          t::plane, T(0), y, t::plane);
-            if constexpr (Bias)
-                for (std::size_t f = 0; f < Filters; ++f) kernels::add_constant(t::plane, a.params[Filters * t::patch + f], y + f * t::plane);
-        }
+        kernels::parallel_for(a.pool, rows_of<X>(a.batch), [&](std::size_t first, std::size_t last) {
+            for (std::size_t b = first; b < last; ++b) {
+                T* cols = a.scratch + b * t::patch * t::plane;
+                T* y = a.out + b * Filters * t::plane;
+                kernels::im2col(t::geometry, t::in::channels, a.in[0] + b * X::shape::size, cols);
+                kernels::gemm(kernels::transpose::no, kernels::transpose::no, Filters, t::plane, t::patch, T(1), a.params, t::patch, cols,
+                              t::plane, T(0), y, t::plane);
+                if constexpr (Bias)
+                    for (std::size_t f = 0; f < Filters; ++f) kernels::add_constant(t::plane, a.params[Filters * t::patch + f], y + f * t::plane);
+            }
+        });
     }
 
+    // The parameter gradients sum over the batch: each thread owns a run of filters (rows of the
+    // weight gradient and their biases) and adds every sample into them in order, so no sum is
+    // split between threads. The input gradient is per sample. Weights first: the input gradient
+    // overwrites the columns.
     template <class T, class X>
     void backward(const op_args<T>& a) const {
         using t = traits<X>;
-        for (std::size_t b = 0; b < rows_of<X>(a.batch); ++b) {
-            T* cols = a.scratch + b * t::patch * t::plane;
-            const T* g = a.grad_out + b * Filters * t::plane;
-            kernels::gemm(kernels::transpose::no, kernels::transpose::yes, Filters, t::patch, t::plane, T(1), g, t::plane, cols, t::plane,
-                          T(1), a.param_grads, t::patch);
-            if constexpr (Bias)
-                for (std::size_t f = 0; f < Filters; ++f) a.param_grads[Filters * t::patch + f] += kernels::sum(t::plane, g + f * t::plane);
-            if (!a.grad_in[0]) continue;
-            // The columns are not needed any more: reuse them for their gradient.
-            kernels::gemm(kernels::transpose::yes, kernels::transpose::no, t::patch, t::plane, Filters, T(1), a.params, t::patch, g, t::plane,
-                          T(0), cols, t::plane);
-            kernels::col2im_add(t::geometry, t::in::channels, cols, a.grad_in[0] + b * X::shape::size);
-        }
+        const std::size_t samples = rows_of<X>(a.batch);
+        kernels::parallel_for(a.pool, Filters, [&](std::size_t first, std::size_t last) {
+            for (std::size_t b = 0; b < samples; ++b) {
+                const T* cols = a.scratch + b * t::patch * t::plane;
+                const T* g = a.grad_out + b * Filters * t::plane;
+                kernels::gemm(kernels::transpose::no, kernels::transpose::yes, last - first, t::patch, t::plane, T(1), g + first * t::plane,
+                              t::plane, cols, t::plane, T(1), a.param_grads + first * t::patch, t::patch);
+                if constexpr (Bias)
+                    for (std::size_t f = first; f < last; ++f) a.param_grads[Filters * t::patch + f] += kernels::sum(t::plane, g + f * t::plane);
+            }
+        });
+        if (!a.grad_in[0]) return;
+        kernels::parallel_for(a.pool, samples, [&](std::size_t first, std::size_t last) {
+            for (std::size_t b = first; b < last; ++b) {
+                T* cols = a.scratch + b * t::patch * t::plane;
+                kernels::gemm(kernels::transpose::yes, kernels::transpose::no, t::patch, t::plane, Filters, T(1), a.params, t::patch,
+                              a.grad_out + b * Filters * t::plane, t::plane, T(0), cols, t::plane);
+                kernels::col2im_add(t::geometry, t::in::channels, cols, a.grad_in[0] + b * X::shape::size);
+            }
+        });
     }
 };
 

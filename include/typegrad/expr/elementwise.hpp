@@ -8,6 +8,7 @@
 #include <typegrad/expr/node.hpp>
 #include <typegrad/expr/op_args.hpp>
 #include <typegrad/kernels/elementwise.hpp>
+#include <typegrad/kernels/parallel.hpp>
 
 namespace typegrad::ops {
 
@@ -28,13 +29,23 @@ struct unary {
     template <class X>
     using traits = elementwise_traits<X>;
 
+    // Large tensors (a convolution's feature maps) are split over the threads in contiguous runs.
     template <class T, class X>
     void forward(const op_args<T>& a) const {
-        kernels::unary_forward(fn, count_of<X>(a.batch), a.in[0], a.out);
+        kernels::parallel_for(
+            a.pool, count_of<X>(a.batch),
+            [&](std::size_t first, std::size_t last) { kernels::unary_forward(fn, last - first, a.in[0] + first, a.out + first); },
+            kernels::elementwise_grain);
     }
     template <class T, class X>
     void backward(const op_args<T>& a) const {
-        if (a.grad_in[0]) kernels::unary_backward(fn, count_of<X>(a.batch), a.in[0], a.out, a.grad_out, a.grad_in[0]);
+        if (!a.grad_in[0]) return;
+        kernels::parallel_for(
+            a.pool, count_of<X>(a.batch),
+            [&](std::size_t first, std::size_t last) {
+                kernels::unary_backward(fn, last - first, a.in[0] + first, a.out + first, a.grad_out + first, a.grad_in[0] + first);
+            },
+            kernels::elementwise_grain);
     }
 };
 

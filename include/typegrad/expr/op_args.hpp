@@ -6,10 +6,13 @@
 // and optionally scratch_size<T, Inputs...>(batch) and param_blocks (see autodiff/parameters.hpp).
 // backward *adds* into grad_in and param_grads, so an input used twice accumulates; a null
 // grad_in[i] means input i needs no gradient and must be skipped.
+// An operation may split its work over `pool` (kernels::parallel_for; null means one thread); its
+// result must not depend on the number of threads beyond the rounding of a differently blocked GEMM.
 #include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include <typegrad/kernels/parallel.hpp>
 #include <typegrad/kernels/random.hpp>
 
 namespace typegrad {
@@ -29,6 +32,7 @@ struct op_args {
     T* all_param_grads = nullptr;
     bool training = true;                   // dropout and the like act only in training
     random_generator* rng = nullptr;        // the graph's generator, for dropout masks
+    kernels::thread_pool* pool = nullptr;   // the graph's threads, or null for one thread
 };
 
 // Rows of a value in a step: a batched value has one per sample, an unbatched one (a loss, a

@@ -3,7 +3,9 @@
 // initialisers need. Weights are the blocks weight penalties act on; biases are not.
 #include <array>
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace typegrad {
 
@@ -15,6 +17,14 @@ struct param_block {
     std::size_t fan_in;
     std::size_t fan_out;
     bool is_weight;
+    std::array<std::size_t, 4> dims;  // the tensor's shape as PyTorch lays it out; unused trailing dims are 0
+};
+
+// One parameter tensor of a compiled graph, for files and reports (autodiff/parameter_tensors.hpp).
+struct parameter_tensor {
+    std::string name;  // "<layer>.<block>", the layer being its name or else its index, as in torch.nn.Sequential
+    std::size_t offset, size;  // within graph::parameters()
+    std::vector<std::size_t> shape;
 };
 
 template <class Op, class... Inputs>

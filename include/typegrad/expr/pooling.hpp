@@ -1,8 +1,9 @@
 #pragma once
 // Pooling over NCHW samples: max or average over Window x Window windows moved by Stride, channel by
 // channel. As in PyTorch, only whole windows count: a last row or column that a window would only
-// partly cover is left out (11 -> 5 for 2x2 windows of stride 2). global_average_pool averages each
-// channel's whole plane.
+// partly cover is left out (11 -> 5 for 2x2 windows of stride 2), unless MustTile asks for a compile
+// error instead. global_average_pool averages each channel's whole plane.
+#include <algorithm>
 #include <string_view>
 
 #include <typegrad/expr/conv2d.hpp>
@@ -10,10 +11,11 @@
 #include <typegrad/expr/op_args.hpp>
 #include <typegrad/kernels/convolution.hpp>
 #include <typegrad/kernels/elementwise.hpp>
+#include <typegrad/kernels/parallel.hpp>
 
 namespace typegrad::ops {
 
-template <bool Max, std::size_t Window, std::size_t Stride = Window>
+template <bool Max, std::size_t Window, std::size_t Stride = Window, bool MustTile = false>
 struct pool {
     static_assert(Window > 0 && Stride > 0, "typegrad: a pooling window and stride must be positive");
     static constexpr std::string_view kind = Max ? "max_pool" : "avg_pool";
@@ -26,6 +28,9 @@ struct pool {
         static constexpr bool fits = Window <= in::height && Window <= in::width;
         static constexpr errors::require<!in::ok || fits, errors::kernel_must_fit_in_the_input<layer_at<pool, X>, got<typename X::shape>>>
             check_window{};
+        static constexpr bool tiles = (in::height - Window) % Stride == 0 && (in::width - Window) % Stride == 0;
+        static constexpr errors::require<!MustTile || !in::ok || !fits || tiles, errors::pooling_windows_must_tile_the_input<layer_at<pool, X>, got<typename X::shape>>>
+            check_tiling{};
         static constexpr window_extent rows = slide(in::height, Window, Stride, padding::valid),
                                        cols = slide(in::width, Window, Stride, padding::valid);
         static constexpr kernels::window_geometry geometry{in::height, in::width, Window, Stride, 0, 0, rows.out, cols.out};
@@ -42,16 +47,25 @@ struct pool {
         return Max ? rows_of<X>(batch) * traits<X>::shape::size : 0;
     }
 
+    // Planes are independent: each thread pools a contiguous run of them, big enough to pay for it.
+    template <class X>
+    static constexpr std::size_t planes_per_chunk = std::max<std::size_t>(1, kernels::elementwise_grain / traits<X>::in_plane);
+
     template <class T, class X>
     void forward(const op_args<T>& a) const {
         using t = traits<X>;
         const std::size_t planes_count = rows_of<X>(a.batch) * t::in::channels;
-        for (std::size_t p = 0; p < planes_count; ++p) {
-            if constexpr (Max)
-                kernels::max_pool_plane(t::geometry, a.in[0] + p * t::in_plane, a.out + p * t::plane, a.scratch + p * t::plane);
-            else
-                kernels::avg_pool_plane(t::geometry, a.in[0] + p * t::in_plane, a.out + p * t::plane);
-        }
+        kernels::parallel_for(
+            a.pool, planes_count,
+            [&](std::size_t first, std::size_t last) {
+                for (std::size_t p = first; p < last; ++p) {
+                    if constexpr (Max)
+                        kernels::max_pool_plane(t::geometry, a.in[0] + p * t::in_plane, a.out + p * t::plane, a.scratch + p * t::plane);
+                    else
+                        kernels::avg_pool_plane(t::geometry, a.in[0] + p * t::in_plane, a.out + p * t::plane);
+                }
+            },
+            planes_per_chunk<X>);
     }
 
     template <class T, class X>
@@ -59,16 +73,21 @@ struct pool {
         if (!a.grad_in[0]) return;
         using t = traits<X>;
         const std::size_t planes_count = rows_of<X>(a.batch) * t::in::channels;
-        for (std::size_t p = 0; p < planes_count; ++p) {
-            T* gx = a.grad_in[0] + p * t::in_plane;
-            const T* g = a.grad_out + p * t::plane;
-            if constexpr (Max) {
-                const T* winner = a.scratch + p * t::plane;
-                for (std::size_t o = 0; o < t::plane; ++o) gx[std::size_t(winner[o])] += g[o];
-            } else {
-                kernels::avg_pool_plane_backward(t::geometry, g, gx);
-            }
-        }
+        kernels::parallel_for(
+            a.pool, planes_count,
+            [&](std::size_t first, std::size_t last) {
+                for (std::size_t p = first; p < last; ++p) {
+                    T* gx = a.grad_in[0] + p * t::in_plane;
+                    const T* g = a.grad_out + p * t::plane;
+                    if constexpr (Max) {
+                        const T* winner = a.scratch + p * t::plane;
+                        for (std::size_t o = 0; o < t::plane; ++o) gx[std::size_t(winner[o])] += g[o];
+                    } else {
+                        kernels::avg_pool_plane_backward(t::geometry, g, gx);
+                    }
+                }
+            },
+            planes_per_chunk<X>);
     }
 };
 

@@ -8,18 +8,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-namespace typegrad::io {
+#include <typegrad/io/io_error.hpp>
 
-// Thrown for any problem reading or validating a file.  what() is the full,
-// human-readable message; there is nothing else to inspect.
-class io_error : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+namespace typegrad::io {
 
 // One IDX file as read from disk.  Elements are converted to float whatever
 // their stored type, because that is what the library computes with; int32

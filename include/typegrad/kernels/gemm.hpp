@@ -50,6 +50,10 @@ void gemm(transpose ta, transpose tb, std::size_t m, std::size_t n, std::size_t 
                     beta, c, static_cast<int>(ldc));
 }
 
+// OpenBLAS's own threads off: when typegrad splits a batch over threads, each calls gemm on its
+// part, and BLAS threads on top would compete for the same cores. Process-wide.
+inline void keep_blas_single_threaded() { openblas_set_num_threads(1); }
+
 // y[r, :] += bias for every row r.
 template <class T>
 void add_row_vector(std::size_t rows, std::size_t cols, const T* bias, T* y) {
@@ -57,11 +61,11 @@ void add_row_vector(std::size_t rows, std::size_t cols, const T* bias, T* y) {
         for (std::size_t j = 0; j < cols; ++j) y[r * cols + j] += bias[j];
 }
 
-// g_bias[j] += sum over rows of g[r, j].
+// g_bias[j] += sum over rows of g[r, j], for the first `cols` columns of g (rows ldg apart).
 template <class T>
-void add_column_sums(std::size_t rows, std::size_t cols, const T* g, T* g_bias) {
+void add_column_sums(std::size_t rows, std::size_t cols, const T* g, std::size_t ldg, T* g_bias) {
     for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t j = 0; j < cols; ++j) g_bias[j] += g[r * cols + j];
+        for (std::size_t j = 0; j < cols; ++j) g_bias[j] += g[r * ldg + j];
 }
 
 }  // namespace typegrad::kernels

@@ -19,6 +19,8 @@ template <std::size_t Index>
 struct output {};
 template <class... Inputs>
 struct declared {};
+template <std::size_t Channels>
+struct declared_channels {};
 template <class Shape>
 struct left {};
 template <class Shape>
@@ -64,6 +66,19 @@ struct layer_needs_a_rank3_input_channels_height_width {
 template <class Layer, class Got>
 struct kernel_must_fit_in_the_input {
     static_assert(always_false<Layer, Got>, "typegrad: a convolution kernel (or pooling window) is larger than its input");
+};
+
+template <class Layer, class Declared, class Got>
+struct input_channels_must_match_the_declared_count {
+    static_assert(always_false<Layer, Declared, Got>,
+                  "typegrad: the input's channel count differs from the one this conv2d layer was declared with (.expects_channels<C>())");
+};
+
+template <class Layer, class Got>
+struct pooling_windows_must_tile_the_input {
+    static_assert(always_false<Layer, Got>,
+                  "typegrad: the pooling windows do not tile the input: a last row or column would be left out; change the window or "
+                  "stride, pad the input, or drop .must_tile() to leave it out as PyTorch does");
 };
 
 template <class Layer, class Left, class Right>

@@ -1,0 +1,174 @@
+// The fit loop's options: learning-rate schedules, gradient clipping, a validation split, early
+// stopping that keeps the best weights, and the per-epoch history.
+#define BOOST_TEST_MODULE fit
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <numeric>
+#include <set>
+#include <vector>
+
+#include <typegrad/typegrad.hpp>
+
+namespace tg = typegrad;
+namespace utf = boost::unit_test;
+
+namespace {
+
+// Features are the sample's index, so that a split can be traced back.
+tg::dataset<float, std::int32_t> indexed(std::size_t n) {
+    tg::dataset<float, std::int32_t> data{1, 1, {}, {}};
+    for (std::size_t i = 0; i < n; ++i) {
+        data.features.push_back(float(i));
+        data.targets.push_back(std::int32_t(i % 3));
+    }
+    return data;
+}
+
+// Two Gaussian blobs in 2-D, classes 0 and 1; `flip` swaps the labels.
+tg::dataset<float, std::int32_t> blobs(std::size_t n, std::uint64_t seed, bool flip = false) {
+    tg::random_generator rng{seed};
+    tg::dataset<float, std::int32_t> data{2, 1, {}, {}};
+    for (std::size_t i = 0; i < n; ++i) {
+        const int label = int(i % 2);
+        const float centre = label ? 1.f : -1.f;
+        data.features.insert(data.features.end(), {centre + float(rng.normal()), centre + float(rng.normal())});
+        data.targets.push_back(flip ? 1 - label : label);
+    }
+    return data;
+}
+
+const auto points = tg::input<2>;
+const auto classes = tg::labels<2>;
+const auto scores = points | tg::dense<8> | tg::tanh | tg::dense<2>;
+
+auto classifier() {
+    auto net = tg::compile<float>(tg::cross_entropy(scores, classes), scores);
+    net.initialize(4);
+    return net;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(step_and_cosine_schedules_give_the_textbook_factors, *utf::tolerance(1e-12)) {
+    const tg::step_schedule step{.every = 3, .factor = 0.5};
+    BOOST_TEST(step(1) == 1.0);
+    BOOST_TEST(step(3) == 1.0);
+    BOOST_TEST(step(4) == 0.5);
+    BOOST_TEST(step(7) == 0.25);
+    const tg::cosine_schedule cosine{.epochs = 5, .minimum = 0.1};
+    BOOST_TEST(cosine(1) == 1.0);
+    BOOST_TEST(cosine(3) == 0.1 + 0.9 * 0.5);  // half way: cos(pi / 2) = 0
+    BOOST_TEST(cosine(5) == 0.1);
+    BOOST_TEST(cosine(9) == 0.1);
+    BOOST_CHECK_THROW((tg::step_schedule{.every = 0})(1), std::invalid_argument);
+    BOOST_CHECK_THROW((tg::cosine_schedule{.epochs = 5, .minimum = 2})(1), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(fit_applies_the_schedule_to_the_optimiser_each_epoch, *utf::tolerance(1e-12)) {
+    auto net = classifier();
+    tg::adam<float> opt{{.learning_rate = 0.01}};
+    const auto history = tg::fit(net, opt, blobs(64, 1), points, classes,
+                                 {.epochs = 4, .batch_size = 16, .learning_rate_factor = tg::step_schedule{.every = 2, .factor = 0.1}});
+    BOOST_TEST(history.size() == 4u);
+    BOOST_TEST(history[0].learning_rate == 0.01);
+    BOOST_TEST(history[1].learning_rate == 0.01);
+    BOOST_TEST(history[2].learning_rate == 0.01 * 0.1);
+    BOOST_TEST(history[3].learning_rate == 0.01 * 0.1);
+}
+
+BOOST_AUTO_TEST_CASE(clipping_by_norm_and_by_value, *utf::tolerance(1e-6f) * utf::tolerance(1e-6)) {
+    std::vector<float> g{3, 4};
+    BOOST_TEST(tg::clip_gradient_norm(std::span<float>(g), 1.0) == 5.0);
+    BOOST_TEST(g[0] == 0.6f);
+    BOOST_TEST(g[1] == 0.8f);
+    BOOST_TEST(tg::clip_gradient_norm(std::span<float>(g), 2.0) == 1.0);  // below the limit: unchanged
+    BOOST_TEST(g[0] == 0.6f);
+    std::vector<float> h{-3, 0.5f, 7};
+    tg::clip_gradient_value(std::span<float>(h), 1.0);
+    BOOST_TEST(h == (std::vector<float>{-1, 0.5f, 1}), boost::test_tools::per_element());
+    BOOST_CHECK_THROW(tg::clip_gradient_norm(std::span<float>(g), 0.0), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(fit_clips_each_step_to_the_norm) {
+    // One full-batch step of plain SGD moves the weights by exactly lr * min(|g|, clip).
+    for (const double clip : {1e-3, 0.0}) {
+        auto net = classifier();
+        const auto data = blobs(32, 2);
+        const std::vector<float> before(net.parameters().begin(), net.parameters().end());
+        net.bind(points, data.features_of(0, 32));
+        net.bind(classes, data.targets_of(0, 32));
+        net.forward(32);
+        net.backward();
+        const double norm = tg::gradient_norm(std::span<const float>(net.gradients()));
+        tg::sgd<float> opt{{.learning_rate = 0.1}};
+        tg::fit(net, opt, data, points, classes, {.epochs = 1, .batch_size = 32, .shuffle = false, .clip_norm = clip});
+        double moved = 0;
+        for (std::size_t i = 0; i < before.size(); ++i) moved += std::pow(double(net.parameters()[i]) - before[i], 2);
+        const double expected = 0.1 * (clip > 0 ? std::min(norm, clip) : norm);
+        BOOST_TEST(std::sqrt(moved) == expected, boost::test_tools::tolerance(1e-3));
+        BOOST_TEST(norm > 10 * 1e-3);  // else the clipped case would prove nothing
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_validation_split_is_seeded_disjoint_and_complete) {
+    const auto data = indexed(100);
+    const auto a = tg::split_validation(data, 0.2, 5);
+    BOOST_TEST(a.validation.size() == 20u);
+    BOOST_TEST(a.train.size() == 80u);
+    std::set<float> seen(a.train.features.begin(), a.train.features.end());
+    seen.insert(a.validation.features.begin(), a.validation.features.end());
+    BOOST_TEST(seen.size() == 100u);
+    for (std::size_t i = 0; i < a.validation.size(); ++i)  // targets travel with their features
+        BOOST_TEST(a.validation.targets[i] == std::int32_t(std::size_t(a.validation.features[i]) % 3));
+    BOOST_TEST(tg::split_validation(data, 0.2, 5).validation.features == a.validation.features);
+    BOOST_TEST(tg::split_validation(data, 0.2, 6).validation.features != a.validation.features);
+    BOOST_CHECK_THROW(tg::split_validation(data, 0.0, 5), std::invalid_argument);
+    BOOST_CHECK_THROW(tg::split_validation(data, 1.0, 5), std::invalid_argument);
+    BOOST_CHECK_THROW(tg::split_validation(indexed(3), 0.01, 5), std::invalid_argument);  // rounds to an empty validation set
+}
+
+BOOST_AUTO_TEST_CASE(early_stopping_keeps_the_weights_of_the_best_epoch) {
+    // Validation labels are the training labels swapped: the better the fit, the worse the
+    // validation loss, so epoch 1 is the best and patience 2 stops after epoch 3.
+    const auto train = blobs(200, 3), validation = blobs(100, 4, true);
+    const tg::fit_options options{.epochs = 20, .batch_size = 20, .seed = 9, .patience = 2};
+    auto net = classifier();
+    tg::adam<float> opt{{.learning_rate = 0.01}};
+    const auto history = tg::fit(net, opt, train, &validation, points, classes, options, scores);
+    BOOST_REQUIRE(history.size() == 3u);
+    BOOST_TEST(history[0].best);
+    BOOST_TEST(!history[1].best);
+    BOOST_TEST(history[2].validation_loss > history[0].validation_loss);
+    BOOST_TEST(history[2].accuracy > 0.8);
+    BOOST_TEST(history[2].validation_accuracy < 0.2);
+
+    auto reference = classifier();
+    tg::adam<float> reference_opt{{.learning_rate = 0.01}};
+    tg::fit(reference, reference_opt, train, points, classes, {.epochs = 1, .batch_size = 20, .seed = 9});
+    const std::vector<float> kept(net.parameters().begin(), net.parameters().end());
+    const std::vector<float> after_one(reference.parameters().begin(), reference.parameters().end());
+    BOOST_TEST(kept == after_one, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(the_history_reports_what_evaluate_and_accuracy_measure) {
+    const auto train = blobs(200, 5), validation = blobs(100, 6);
+    auto net = classifier();
+    tg::sgd<float> opt{{.learning_rate = 0.1, .momentum = 0.9}};
+    std::size_t batches_seen = 0;
+    const auto history = tg::fit(net, opt, train, &validation, points, classes,
+                                 {.epochs = 3, .batch_size = 32, .seed = 1, .restore_best = false,
+                                  .on_batch = [&](const tg::batch_report& r) {
+                                      ++batches_seen;
+                                      BOOST_TEST(r.batches == 7u);  // 200 = 6 x 32 + 8
+                                      BOOST_TEST(r.samples == std::min<std::size_t>(r.batch * 32, 200));
+                                  }},
+                                 scores);
+    BOOST_TEST(batches_seen == 21u);
+    const auto last = tg::evaluate(net, validation, points, classes, 50, scores);
+    BOOST_TEST(history.back().validation_loss == last.loss, boost::test_tools::tolerance(1e-6));
+    BOOST_TEST(history.back().validation_accuracy == last.accuracy);
+    BOOST_TEST(last.accuracy == tg::accuracy(net, validation, points, classes, scores, 100));
+    BOOST_TEST(history.back().accuracy > 0.8);
+    BOOST_TEST(std::isnan(tg::fit(net, opt, train, points, classes, {.epochs = 1}).back().accuracy));
+}
