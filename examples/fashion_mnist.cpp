@@ -107,10 +107,13 @@ int main(int argc, char** argv) {
         std::cout << "summary: " << options.json << "\n";
         if (options.plots) {
             const auto out = std::filesystem::path(options.out_dir);
-            if (!run.history.empty()) tg::report::plot_learning_curve(run.history, out / "learning_curve.png");
+            std::cout << "pictures:";
+            if (!run.history.empty()) {  // --evaluate trains nothing: no learning curve
+                tg::report::plot_learning_curve(run.history, out / "learning_curve.png");
+                std::cout << " " << (out / "learning_curve.png").string();
+            }
             tg::report::plot_confusion_matrix(run.confusion, class_names, out / "confusion_matrix.png");
-            std::cout << "pictures: " << (out / (run.history.empty() ? "" : "learning_curve.png, ")).string() << (out / "confusion_matrix.png").string()
-                      << "\n";
+            std::cout << " " << (out / "confusion_matrix.png").string() << "\n";
         }
         if (run.test_accuracy < options.min_accuracy) {
             std::printf("FAILED: test accuracy %.4f is below --min-accuracy %.4f\n", run.test_accuracy, options.min_accuracy);
