@@ -6,6 +6,9 @@ TYPEGRAD_PACKAGES=(g++ clang meson ninja-build pkg-config python3 libboost-dev l
                    libopenblas-dev zlib1g-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev gnuplot-nox
                    dataset-fashion-mnist)
 
+# The peers that scripts/bench measures typegrad against (not needed by the tests or the demo).
+TYPEGRAD_BENCH_PACKAGES=(libtorch-dev libdlib-dev)
+
 ensure_packages() {
     local missing=() package
     for package in "$@"; do

@@ -4,6 +4,9 @@
 // reuse the forward result. Run-time settings (a slope, an exponent) are members.
 #include <cmath>
 #include <string_view>
+#include <type_traits>
+
+#include <typegrad/kernels/fast_math.hpp>
 
 namespace typegrad::fn {
 
@@ -27,6 +30,7 @@ struct sigmoid {
     static constexpr std::string_view name = "sigmoid";
     // Both branches keep exp's argument non-positive, so no overflow for large |x|.
     template <class T> T value(T x) const {
+        if constexpr (std::is_same_v<T, float>) return kernels::sigmoid_float(x);  // vectorises
         if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
         const T e = std::exp(x);
         return e / (T(1) + e);
@@ -35,7 +39,10 @@ struct sigmoid {
 };
 struct tanh {
     static constexpr std::string_view name = "tanh";
-    template <class T> T value(T x) const { return std::tanh(x); }
+    template <class T> T value(T x) const {
+        if constexpr (std::is_same_v<T, float>) return kernels::tanh_float(x);  // vectorises
+        return std::tanh(x);
+    }
     template <class T> T derivative(T, T y) const { return T(1) - y * y; }
 };
 struct softplus {

@@ -14,9 +14,33 @@ enum class transpose : bool { no = false, yes = true };
 
 inline constexpr std::size_t blas_threshold = 32 * 32 * 32;
 
+// Dot product of two contiguous runs in `lanes` independent partial sums: the compiler vectorises
+// the lanes (a plain running sum it may not reorder, so it would not), and the order of additions
+// is fixed, so results do not depend on the machine.
+template <class T>
+T dot(std::size_t k, const T* x, const T* y) {
+    constexpr std::size_t lanes = 64 / sizeof(T);
+    T partial[lanes] = {};
+    std::size_t p = 0;
+    for (; p + lanes <= k; p += lanes)
+        for (std::size_t l = 0; l < lanes; ++l) partial[l] += x[p + l] * y[p + l];
+    T sum = T(0);
+    for (std::size_t l = 0; l < lanes; ++l) sum += partial[l];
+    for (; p < k; ++p) sum += x[p] * y[p];
+    return sum;
+}
+
 template <class T>
 void gemm_loop(transpose ta, transpose tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
                std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+    if (ta == transpose::no && tb == transpose::yes) {  // rows of A times rows of B: dot products (a dense layer's forward)
+        for (std::size_t i = 0; i < m; ++i)
+            for (std::size_t j = 0; j < n; ++j) {
+                const T product = alpha * dot(k, a + i * lda, b + j * ldb);
+                c[i * ldc + j] = beta == T(0) ? product : beta * c[i * ldc + j] + product;
+            }
+        return;
+    }
     for (std::size_t i = 0; i < m; ++i) {
         T* row = c + i * ldc;
         if (beta == T(0))

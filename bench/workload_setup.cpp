@@ -1,0 +1,82 @@
+// The data and starting weights of each workload: inputs from a seeded normal, labels uniform over
+// the 10 classes, weights from typegrad's initialisation of the workload's graph (Glorot uniform,
+// biases zero), named and shaped as in PyTorch. Every implementation copies them.
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include "typegrad_networks.hpp"
+#include "workload.hpp"
+
+namespace bench {
+
+namespace {
+
+namespace tg = typegrad;
+namespace nets = typegrad_networks;
+
+constexpr std::uint64_t initial_weights_seed = 1;
+
+std::vector<float> normal_values(std::size_t n, std::uint64_t seed) {
+    tg::random_generator rng{seed};
+    std::vector<float> v(n);
+    for (auto& x : v) x = float(rng.normal());
+    return v;
+}
+
+std::vector<std::int32_t> uniform_labels(std::size_t n, std::uint64_t seed) {
+    tg::random_generator rng{seed};
+    std::vector<std::int32_t> labels(n);
+    for (auto& l : labels) l = std::int32_t(rng.below(10));
+    return labels;
+}
+
+template <class Graph>
+std::vector<named_tensor> initial_parameters_of(Graph&& net) {
+    net.initialize(initial_weights_seed);
+    const auto parameters = net.parameters();
+    std::vector<named_tensor> tensors;
+    for (const tg::parameter_tensor& t : net.parameter_tensors())
+        tensors.push_back({t.name, t.shape, {parameters.begin() + std::ptrdiff_t(t.offset), parameters.begin() + std::ptrdiff_t(t.offset + t.size)}});
+    return tensors;
+}
+
+// Seeds as in the typegrad-only benchmarks that came before, so that figures stay comparable.
+workload_setup make_setup(workload w) {
+    switch (w) {
+        case workload::w1: return {32, {16}, normal_values(32 * 16, 1), normal_values(32, 2), {}, initial_parameters_of(nets::w1_graph())};
+        case workload::w4: return {1, {16}, normal_values(16, 3), {}, {}, initial_parameters_of(nets::w4_graph())};
+        case workload::w2: return {128, {784}, normal_values(128 * 784, 4), {}, uniform_labels(128, 5), initial_parameters_of(nets::w2_graph())};
+        case workload::w3:
+            return {64, {1, 28, 28}, normal_values(64 * 784, 6), {}, uniform_labels(64, 7), initial_parameters_of(nets::w3_graph())};
+    }
+    throw std::logic_error("make_setup: unknown workload");
+}
+
+}  // namespace
+
+// Built on first use, so that a process that runs one workload (--peak-memory) holds only its data.
+const workload_setup& setup_of(workload w) {
+    switch (w) {
+        case workload::w1: {
+            static const workload_setup setup = make_setup(w);
+            return setup;
+        }
+        case workload::w2: {
+            static const workload_setup setup = make_setup(w);
+            return setup;
+        }
+        case workload::w3: {
+            static const workload_setup setup = make_setup(w);
+            return setup;
+        }
+        case workload::w4: {
+            static const workload_setup setup = make_setup(w);
+            return setup;
+        }
+    }
+    throw std::logic_error("setup_of: unknown workload");
+}
+
+}  // namespace bench
