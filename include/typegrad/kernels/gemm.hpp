@@ -17,6 +17,14 @@ inline constexpr std::size_t blas_threshold = 32 * 32 * 32;
 // Dot product of two contiguous runs in `lanes` independent partial sums: the compiler vectorises
 // the lanes (a plain running sum it may not reorder, so it would not), and the order of additions
 // is fixed, so results do not depend on the machine.
+// partial[0] = the sum of partial[0 .. 2 Width), by halving: each step is one vector addition (with a
+// width known at compile time), where adding lane by lane would be 2 Width dependent additions.
+template <std::size_t Width, class T>
+void fold_halves(T* partial) {
+    for (std::size_t l = 0; l < Width; ++l) partial[l] += partial[l + Width];
+    if constexpr (Width > 1) fold_halves<Width / 2>(partial);
+}
+
 template <class T>
 T dot(std::size_t k, const T* x, const T* y) {
     constexpr std::size_t lanes = 64 / sizeof(T);
@@ -24,8 +32,8 @@ T dot(std::size_t k, const T* x, const T* y) {
     std::size_t p = 0;
     for (; p + lanes <= k; p += lanes)
         for (std::size_t l = 0; l < lanes; ++l) partial[l] += x[p + l] * y[p + l];
-    T sum = T(0);
-    for (std::size_t l = 0; l < lanes; ++l) sum += partial[l];
+    fold_halves<lanes / 2>(partial);
+    T sum = partial[0];
     for (; p < k; ++p) sum += x[p] * y[p];
     return sum;
 }
