@@ -54,27 +54,22 @@ workload_setup make_setup(workload w) {
     throw std::logic_error("make_setup: unknown workload");
 }
 
+// Built on first use, one per workload, so that a process that runs one workload (--peak-memory)
+// holds only its data.
+template <workload W>
+const workload_setup& setup_built_once() {
+    static const workload_setup setup = make_setup(W);
+    return setup;
+}
+
 }  // namespace
 
-// Built on first use, so that a process that runs one workload (--peak-memory) holds only its data.
 const workload_setup& setup_of(workload w) {
     switch (w) {
-        case workload::w1: {
-            static const workload_setup setup = make_setup(w);
-            return setup;
-        }
-        case workload::w2: {
-            static const workload_setup setup = make_setup(w);
-            return setup;
-        }
-        case workload::w3: {
-            static const workload_setup setup = make_setup(w);
-            return setup;
-        }
-        case workload::w4: {
-            static const workload_setup setup = make_setup(w);
-            return setup;
-        }
+        case workload::w1: return setup_built_once<workload::w1>();
+        case workload::w2: return setup_built_once<workload::w2>();
+        case workload::w3: return setup_built_once<workload::w3>();
+        case workload::w4: return setup_built_once<workload::w4>();
     }
     throw std::logic_error("setup_of: unknown workload");
 }

@@ -47,47 +47,44 @@ struct pool {
         return Max ? rows_of<X>(batch) * traits<X>::shape::size : 0;
     }
 
-    // Planes are independent: each thread pools a contiguous run of them, big enough to pay for it.
-    template <class X>
-    static constexpr std::size_t planes_per_chunk = std::max<std::size_t>(1, kernels::elementwise_grain / traits<X>::in_plane);
+    // Calls pool_plane(p) for every (sample, channel) plane p of the batch. Planes are independent:
+    // each thread pools a contiguous run of them, big enough to pay for it.
+    template <class X, class T, class F>
+    static void for_each_plane(const op_args<T>& a, F&& pool_plane) {
+        constexpr std::size_t planes_per_chunk = std::max<std::size_t>(1, kernels::elementwise_grain / traits<X>::in_plane);
+        kernels::parallel_for(
+            a.pool, rows_of<X>(a.batch) * traits<X>::in::channels,
+            [&](std::size_t first, std::size_t last) {
+                for (std::size_t p = first; p < last; ++p) pool_plane(p);
+            },
+            planes_per_chunk);
+    }
 
     template <class T, class X>
     void forward(const op_args<T>& a) const {
         using t = traits<X>;
-        const std::size_t planes_count = rows_of<X>(a.batch) * t::in::channels;
-        kernels::parallel_for(
-            a.pool, planes_count,
-            [&](std::size_t first, std::size_t last) {
-                for (std::size_t p = first; p < last; ++p) {
-                    if constexpr (Max)
-                        kernels::max_pool_plane(t::geometry, a.in[0] + p * t::in_plane, a.out + p * t::plane, a.scratch + p * t::plane);
-                    else
-                        kernels::avg_pool_plane(t::geometry, a.in[0] + p * t::in_plane, a.out + p * t::plane);
-                }
-            },
-            planes_per_chunk<X>);
+        for_each_plane<X>(a, [&](std::size_t p) {
+            if constexpr (Max)
+                kernels::max_pool_plane(t::geometry, a.in[0] + p * t::in_plane, a.out + p * t::plane, a.scratch + p * t::plane);
+            else
+                kernels::avg_pool_plane(t::geometry, a.in[0] + p * t::in_plane, a.out + p * t::plane);
+        });
     }
 
     template <class T, class X>
     void backward(const op_args<T>& a) const {
         if (!a.grad_in[0]) return;
         using t = traits<X>;
-        const std::size_t planes_count = rows_of<X>(a.batch) * t::in::channels;
-        kernels::parallel_for(
-            a.pool, planes_count,
-            [&](std::size_t first, std::size_t last) {
-                for (std::size_t p = first; p < last; ++p) {
-                    T* gx = a.grad_in[0] + p * t::in_plane;
-                    const T* g = a.grad_out + p * t::plane;
-                    if constexpr (Max) {
-                        const T* winner = a.scratch + p * t::plane;
-                        for (std::size_t o = 0; o < t::plane; ++o) gx[std::size_t(winner[o])] += g[o];
-                    } else {
-                        kernels::avg_pool_plane_backward(t::geometry, g, gx);
-                    }
-                }
-            },
-            planes_per_chunk<X>);
+        for_each_plane<X>(a, [&](std::size_t p) {
+            T* gx = a.grad_in[0] + p * t::in_plane;
+            const T* g = a.grad_out + p * t::plane;
+            if constexpr (Max) {
+                const T* winner = a.scratch + p * t::plane;
+                for (std::size_t o = 0; o < t::plane; ++o) gx[std::size_t(winner[o])] += g[o];
+            } else {
+                kernels::avg_pool_plane_backward(t::geometry, g, gx);
+            }
+        });
     }
 };
 
