@@ -18,31 +18,21 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include <typegrad/io/idx.hpp>
+#include <typegrad/io/fashion_mnist.hpp>
 #include <typegrad/typegrad.hpp>
 
 namespace tg = typegrad;
 
 namespace {
 
-const std::vector<std::string> class_names{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                           "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+const std::vector<std::string>& class_names = tg::io::fashion_mnist_class_names();
 constexpr std::size_t classes = 10, pixel_count = 784;
 constexpr std::int32_t minority = 6;        // Shirt: the class most easily mistaken for others
 constexpr std::size_t minority_keep_one_in = 50;  // 2 %
-
-tg::dataset<float, std::int32_t> load(const std::string& dir, const std::string& prefix) {
-    auto images = tg::io::read_idx_images(dir + "/" + prefix + "-images-idx3-ubyte.gz", dir + "/" + prefix + "-labels-idx1-ubyte.gz");
-    if (images.rows * images.cols != pixel_count)
-        throw tg::io::io_error(dir + "/" + prefix + "-images-idx3-ubyte.gz: images are " + std::to_string(images.rows) + "x" +
-                               std::to_string(images.cols) + ", the network expects 28x28");
-    return {pixel_count, 1, std::move(images.pixels), std::move(images.labels)};
-}
 
 // Every sample of the other classes, and one in `keep_one_in` of the minority class, in file order.
 tg::dataset<float, std::int32_t> make_imbalanced(const tg::dataset<float, std::int32_t>& full) {
@@ -91,13 +81,11 @@ void report(const char* title, const tg::confusion_matrix& result) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const std::string data_dir = argc > 1 ? argv[1] : "/usr/share/datasets/fashion-mnist";
+    const std::string data_dir = argc > 1 ? argv[1] : tg::io::fashion_mnist_directory;
     try {
         const auto start = std::chrono::steady_clock::now();
-        if (!std::filesystem::is_directory(data_dir))
-            throw tg::io::io_error(data_dir + ": no such directory (install the Debian package dataset-fashion-mnist, or pass DATA_DIR)");
-        const auto train = make_imbalanced(load(data_dir, "train"));
-        const auto test = load(data_dir, "t10k");
+        const auto train = make_imbalanced(tg::io::read_fashion_mnist(data_dir, "train"));
+        const auto test = tg::io::read_fashion_mnist(data_dir, "t10k");
         const auto weights = tg::class_weights_from_frequencies(train.targets, classes);
         const auto minority_in = [](const tg::dataset<float, std::int32_t>& data) {
             return std::size_t(std::count(data.targets.begin(), data.targets.end(), minority));

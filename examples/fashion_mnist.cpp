@@ -9,7 +9,7 @@
 #include <iostream>
 #include <string>
 
-#include <typegrad/io/idx.hpp>
+#include <typegrad/io/fashion_mnist.hpp>
 #include <typegrad/io/model_file.hpp>
 #include <typegrad/report/plots.hpp>
 #include <typegrad/report/progress_bar.hpp>
@@ -23,24 +23,7 @@ namespace tg = typegrad;
 
 namespace {
 
-const std::vector<std::string> class_names{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                           "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-
-tg::dataset<float, std::int32_t> load(const std::string& dir, const std::string& prefix, std::size_t limit) {
-    const std::string images_path = dir + "/" + prefix + "-images-idx3-ubyte.gz", labels_path = dir + "/" + prefix + "-labels-idx1-ubyte.gz";
-    auto images = tg::io::read_idx_images(images_path, labels_path);
-    if (images.rows != 28 || images.cols != 28)
-        throw tg::io::io_error(images_path + ": images are " + std::to_string(images.rows) + "x" + std::to_string(images.cols) +
-                               ", the network expects 28x28");
-    for (std::size_t i = 0; i < images.count; ++i)
-        if (images.labels[i] < 0 || images.labels[i] > 9)
-            throw tg::io::io_error(labels_path + ": label " + std::to_string(images.labels[i]) + " of image " + std::to_string(i) +
-                                   " is not a class 0..9");
-    const std::size_t count = limit ? std::min(limit, images.count) : images.count;
-    images.pixels.resize(count * 784);
-    images.labels.resize(count);
-    return {784, 1, std::move(images.pixels), std::move(images.labels)};
-}
+const std::vector<std::string>& class_names = tg::io::fashion_mnist_class_names();
 
 }  // namespace
 
@@ -51,10 +34,8 @@ int main(int argc, char** argv) {
     const fashion_mnist_options& options = *parsed;
 
     try {
-        if (!std::filesystem::is_directory(options.data_dir))
-            throw tg::io::io_error(options.data_dir + ": no such directory (install the Debian package dataset-fashion-mnist, or pass --data DIR)");
+        const auto test = tg::io::read_fashion_mnist(options.data_dir, "t10k");
         std::filesystem::create_directories(options.out_dir);
-        const auto test = load(options.data_dir, "t10k", 0);
 
         const auto pixels = tg::named_input<"pixels", 1, 28, 28>;
         const auto labels = tg::named_labels<"label", 10>;
@@ -71,7 +52,7 @@ int main(int argc, char** argv) {
             std::cout << "loaded " << options.load << "\n";
         }
         if (!options.evaluate) {
-            const auto split = tg::split_validation(load(options.data_dir, "train", options.limit), options.validation, options.seed);
+            const auto split = tg::split_validation(tg::io::read_fashion_mnist(options.data_dir, "train", options.limit), options.validation, options.seed);
             std::cout << "Fashion-MNIST from " << options.data_dir << ": " << split.train.size() << " training, " << split.validation.size()
                       << " validation and " << test.size() << " test images; " << net.threads() << " thread(s)\n";
             net.summary(std::cout);

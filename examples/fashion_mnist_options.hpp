@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include <typegrad/io/fashion_mnist.hpp>
+
 struct fashion_mnist_options {
     std::size_t epochs = 12;
     std::size_t batch = 64;
@@ -16,7 +18,7 @@ struct fashion_mnist_options {
     std::uint64_t seed = 1;
     std::size_t limit = 0;         // use only the first N training images; 0: all
     double min_accuracy = 0;       // exit with status 3 below this test accuracy
-    std::string data_dir = "/usr/share/datasets/fashion-mnist";
+    std::string data_dir = typegrad::io::fashion_mnist_directory;
     std::string out_dir = "out";
     std::string json;              // default: <out>/summary.json
     std::string save;              // default: <out>/model.safetensors
