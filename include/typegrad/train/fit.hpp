@@ -15,7 +15,7 @@
 #include <vector>
 
 #include <typegrad/train/dataset.hpp>
-#include <typegrad/train/evaluation_mode.hpp>
+#include <typegrad/train/evaluation_pass.hpp>
 #include <typegrad/train/gradient_clipping.hpp>
 #include <typegrad/train/history.hpp>
 #include <typegrad/train/minibatches.hpp>
@@ -47,18 +47,12 @@ struct evaluation {
 
 namespace detail {
 
+// Samples of the graph's last forward whose predicted class is their label.
 template <class Graph, class Logits>
 std::size_t correct_predictions(Graph& graph, const Logits& logits, std::span<const std::int32_t> labels, std::size_t count) {
-    const auto scores = graph.value(logits);
     std::size_t correct = 0;
-    for (std::size_t i = 0; i < count; ++i)
-        correct += predicted_class<typename Graph::value_type>(scores.sample(i)) == static_cast<std::size_t>(labels[i]);
+    for_each_predicted_class(graph, logits, count, [&](std::size_t i, std::size_t predicted) { correct += predicted == static_cast<std::size_t>(labels[i]); });
     return correct;
-}
-
-template <class Data>
-void require_one_label_per_sample(const Data& data, const char* caller) {
-    if (data.target_size != 1) throw std::invalid_argument(std::string("typegrad: ") + caller + ": accuracy needs one class label per sample (target_size 1)");
 }
 
 }  // namespace detail
@@ -68,20 +62,13 @@ template <class Graph, class T, class Target, class Input, class TargetLeaf, cla
 evaluation evaluate(Graph& graph, const dataset<T, Target>& data, const Input& input, const TargetLeaf& target, std::size_t batch_size,
                     const Logits& logits = {}) {
     constexpr bool classifier = !std::is_same_v<Logits, no_logits>;
-    const evaluation_mode<Graph> evaluating{graph};
-    data.validate();
-    if (batch_size == 0) throw std::invalid_argument("typegrad: evaluate: the batch size must be positive");
-    if constexpr (classifier) detail::require_one_label_per_sample(data, "evaluate");
+    if constexpr (classifier) require_one_label_per_sample(data, "evaluate");
     double total = 0;
     std::size_t correct = 0;
-    for (std::size_t first = 0; first < data.size(); first += batch_size) {
-        const std::size_t count = std::min(batch_size, data.size() - first);
-        graph.bind(input, data.features_of(first, count));
-        graph.bind(target, data.targets_of(first, count));
-        graph.forward(count);
+    evaluation_pass(graph, data, input, target, batch_size, "evaluate", [&](std::size_t first, std::size_t count) {
         total += double(graph.loss()) * double(count);
         if constexpr (classifier) correct += detail::correct_predictions(graph, logits, data.targets_of(first, count), count);
-    }
+    });
     return {total / double(data.size()), classifier ? double(correct) / double(data.size()) : not_measured};
 }
 
@@ -97,7 +84,7 @@ std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& 
                               const TargetLeaf& target, const fit_options& options, const Logits& logits = {}) {
     constexpr bool classifier = !std::is_same_v<Logits, no_logits>;
     constexpr bool has_rate = requires { opt.set_learning_rate(1.0); opt.options().learning_rate; };
-    if constexpr (classifier) detail::require_one_label_per_sample(data, "fit");
+    if constexpr (classifier) require_one_label_per_sample(data, "fit");
     if (options.learning_rate_factor && !has_rate)
         throw std::invalid_argument("typegrad: fit: a learning-rate schedule needs an optimiser with set_learning_rate()");
     if (options.clip_norm < 0) throw std::invalid_argument("typegrad: fit: clip_norm must not be negative");

@@ -13,7 +13,7 @@
 #include <utility>
 
 #include <typegrad/train/dataset.hpp>
-#include <typegrad/train/evaluation_mode.hpp>
+#include <typegrad/train/evaluation_pass.hpp>
 
 namespace typegrad {
 
@@ -58,6 +58,21 @@ std::size_t class_of_label(Label label, std::size_t classes, std::size_t sample,
     return static_cast<std::size_t>(label);
 }
 
+// Calls visit(i, predicted_class) for each of the `count` samples of the graph's last forward.
+template <class Graph, class Logits, class Visit>
+void for_each_predicted_class(Graph& graph, const Logits& logits, std::size_t count, Visit&& visit) {
+    const auto scores = graph.value(logits);
+    for (std::size_t i = 0; i < count; ++i) visit(i, predicted_class<typename Graph::value_type>(scores.sample(i)));
+}
+
+// Accuracy and the like compare one predicted class with one label per sample.
+template <class T, class Target>
+void require_one_label_per_sample(const dataset<T, Target>& data, std::string_view caller) {
+    if (data.target_size != 1)
+        throw std::invalid_argument("typegrad: " + std::string(caller) + " needs one class label per sample (target_size 1), got target_size " +
+                                    std::to_string(data.target_size));
+}
+
 // Runs the graph over `data` in batches of `batch_size`, in order and in evaluation mode (no
 // dropout), and calls visit(true_class, predicted_class) for every sample. Every label is checked
 // before the graph runs, so a bad label is reported as such rather than by a loss kernel.
@@ -68,23 +83,14 @@ void for_each_prediction(Graph& graph, const dataset<T, Target>& data, const Inp
     static_assert(Logits::shape::rank == 1, "typegrad: a classifier's logits must be a rank-1 node (one score per class)");
     constexpr std::size_t classes = classes_of<Logits>;
     data.validate();
-    if (data.target_size != 1)
-        throw std::invalid_argument("typegrad: " + std::string(caller) + " needs one class label per sample (target_size 1), got target_size " +
-                                    std::to_string(data.target_size));
+    require_one_label_per_sample(data, caller);
     if (data.size() == 0) throw std::invalid_argument("typegrad: " + std::string(caller) + ": the dataset is empty");
-    if (batch_size == 0) throw std::invalid_argument("typegrad: " + std::string(caller) + ": the batch size must be positive");
     for (std::size_t i = 0; i < data.size(); ++i) class_of_label(data.targets[i], classes, i, caller);
 
-    const evaluation_mode<Graph> evaluating{graph};
-    for (std::size_t first = 0; first < data.size(); first += batch_size) {
-        const std::size_t count = std::min(batch_size, data.size() - first);
-        graph.bind(input, data.features_of(first, count));
-        graph.bind(labels, data.targets_of(first, count));
-        graph.forward(count);
-        const auto scores = graph.value(logits);
-        for (std::size_t i = 0; i < count; ++i)
-            visit(static_cast<std::size_t>(data.targets[first + i]), predicted_class<typename Graph::value_type>(scores.sample(i)));
-    }
+    evaluation_pass(graph, data, input, labels, batch_size, caller, [&](std::size_t first, std::size_t count) {
+        for_each_predicted_class(graph, logits, count,
+                                 [&](std::size_t i, std::size_t predicted) { visit(static_cast<std::size_t>(data.targets[first + i]), predicted); });
+    });
 }
 
 }  // namespace typegrad
