@@ -1,10 +1,14 @@
 // typegrad's side of the workloads: the compiled graphs of typegrad_networks.hpp, loaded with the
-// shared starting weights, stepped with tg::sgd (lr 0.01).
+// shared starting weights, stepped with tg::sgd (lr 0.01; W5: tg::adam, lr 1e-3).
 #include "typegrad_runner.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "blas_threads.hpp"
 #include "typegrad_networks.hpp"
@@ -39,27 +43,64 @@ std::vector<named_tensor> gradients_of(const Graph& net) {
     return tensors;
 }
 
-template <class Graph>
+// The rows of `values` (a setup's inputs, targets or labels) that batch `b` covers.
+template <class T>
+std::span<const T> rows_of(const std::vector<T>& values, std::size_t samples, batch_order::batch b) {
+    const std::size_t row = values.size() / samples;
+    return {values.data() + b.first * row, b.size * row};
+}
+
+// Trains a compiled graph from the shared starting weights: each step binds the next batch of the
+// setup to `input` and `target`, then runs forward, backward and the optimiser. A classifier given
+// its `logits` can also classify the setup's test images (W5).
+template <class Graph, class Input, class Target, class Optimizer, class Logits>
 class training_runner final : public workload_runner {
 public:
-    training_runner(Graph net, const workload_setup& setup, std::size_t threads) : net_{std::move(net)}, batch_{setup.batch} {
+    training_runner(Graph net, const workload_setup& setup, std::size_t threads, Input input, Target target, Optimizer optimizer, Logits logits)
+        : net_{std::move(net)}, setup_{setup}, order_{setup}, input_{input}, target_{target}, optimizer_{std::move(optimizer)}, logits_{logits} {
         set_blas_threads(1);
         net_.set_threads(threads);
         load_starting_weights(net_, setup);
-        net_.reserve(batch_);
+        net_.reserve(setup.batch);
     }
     void step() override {
-        net_.forward(batch_);
+        const batch_order::batch b = order_.next();
+        net_.bind(input_, rows_of(setup_.inputs, setup_.samples(), b));
+        if constexpr (Target::feed == tg::feed_kind::labels)
+            net_.bind(target_, rows_of(setup_.labels, setup_.samples(), b));
+        else
+            net_.bind(target_, rows_of(setup_.targets, setup_.samples(), b));
+        net_.forward(b.size);
         net_.backward();
         tg::step(optimizer_, net_);
     }
     step_record last_step() override { return {net_.loss(), gradients_of(net_)}; }
+    double test_accuracy() override {
+        if constexpr (std::is_same_v<Logits, tg::no_logits>) {
+            return workload_runner::test_accuracy();
+        } else {
+            // A copy, since a typegrad dataset owns its values; it is not timed.
+            const tg::dataset<float, std::int32_t> test{setup_.sample_size(), 1, setup_.test_inputs, setup_.test_labels};
+            return tg::accuracy(net_, test, input_, target_, logits_, setup_.batch);
+        }
+    }
 
 private:
     Graph net_;
-    tg::sgd<float> optimizer_{{.learning_rate = 0.01}};
-    std::size_t batch_;
+    const workload_setup& setup_;
+    batch_order order_;
+    Input input_;
+    Target target_;
+    Optimizer optimizer_;
+    Logits logits_;
 };
+
+template <class Graph, class Input, class Target, class Optimizer, class Logits = tg::no_logits>
+std::unique_ptr<workload_runner> make_training_runner(Graph net, const workload_setup& setup, std::size_t threads, const Input& input,
+                                                      const Target& target, Optimizer optimizer, const Logits& logits = {}) {
+    return std::make_unique<training_runner<Graph, Input, Target, Optimizer, Logits>>(std::move(net), setup, threads, input, target,
+                                                                                      std::move(optimizer), logits);
+}
 
 // W4: one forward pass of one sample.
 class inference_runner final : public workload_runner {
@@ -81,27 +122,19 @@ private:
     decltype(nets::w4_graph()) net_ = nets::w4_graph();
 };
 
-template <class Graph>
-std::unique_ptr<workload_runner> make_classifier_runner(Graph net, const workload_setup& setup, std::size_t threads, const auto& pixels) {
-    net.bind(pixels, setup.inputs);
-    net.bind(tg::labels<10>, setup.labels);
-    return std::make_unique<training_runner<Graph>>(std::move(net), setup, threads);
-}
-
 }  // namespace
 
 std::unique_ptr<workload_runner> make_typegrad_runner(workload w, std::size_t threads) {
     const workload_setup& setup = setup_of(w);
+    const tg::sgd<float> sgd{{.learning_rate = 0.01}};
     switch (w) {
-        case workload::w1: {
-            auto net = nets::w1_graph();
-            net.bind(nets::mlp_input, setup.inputs);
-            net.bind(tg::target<1>, setup.targets);
-            return std::make_unique<training_runner<decltype(net)>>(std::move(net), setup, threads);
-        }
-        case workload::w2: return make_classifier_runner(nets::w2_graph(), setup, threads, nets::mnist_mlp_pixels);
-        case workload::w3: return make_classifier_runner(nets::w3_graph(), setup, threads, nets::cnn_pixels);
+        case workload::w1: return make_training_runner(nets::w1_graph(), setup, threads, nets::mlp_input, tg::target<1>, sgd);
+        case workload::w2: return make_training_runner(nets::w2_graph(), setup, threads, nets::mnist_mlp_pixels, tg::labels<10>, sgd);
+        case workload::w3: return make_training_runner(nets::w3_graph(), setup, threads, nets::cnn_pixels, tg::labels<10>, sgd);
         case workload::w4: return std::make_unique<inference_runner>(setup, threads);
+        case workload::w5:
+            return make_training_runner(nets::w3_graph(), setup, threads, nets::cnn_pixels, tg::labels<10>, tg::adam<float>{{.learning_rate = 1e-3}},
+                                        nets::cnn_logits);
     }
     throw std::logic_error("make_typegrad_runner: unknown workload");
 }

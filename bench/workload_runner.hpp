@@ -4,6 +4,7 @@
 // Plain C++17 (see workload.hpp).
 #include <cstddef>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "workload.hpp"
@@ -19,11 +20,13 @@ struct step_record {
 class workload_runner {
 public:
     virtual ~workload_runner() = default;
-    // One training step from the current weights: forward, loss, backward, SGD update (lr 0.01).
-    // W4: one forward pass of a single sample.
+    // One training step from the current weights on the next batch (batch_order): forward, loss,
+    // backward, update (W1-W3: SGD lr 0.01; W5: Adam lr 1e-3). W4: one forward pass of a single sample.
     virtual void step() = 0;
     // The record of the last step(); reading it may be slow (it copies), it is not timed.
     virtual step_record last_step() = 0;
+    // W5: the fraction of the test images that the current weights classify right. Not timed.
+    virtual double test_accuracy() { throw std::logic_error("this workload has no test set"); }
 };
 
 // Builds an implementation's runner for a workload on `threads` threads. Thread settings are

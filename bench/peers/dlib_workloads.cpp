@@ -187,6 +187,7 @@ std::unique_ptr<workload_runner> make_dlib_runner(workload w, std::size_t thread
         case workload::w4: return std::make_unique<dlib_runner<mlp_net>>(w, threads);
         case workload::w2: return std::make_unique<dlib_runner<mnist_mlp_net>>(w, threads);
         case workload::w3: return std::make_unique<dlib_runner<cnn_net>>(w, threads);
+        case workload::w5: throw std::invalid_argument("dlib: W5 is not implemented (the harness does not register it for dlib)");
     }
     throw std::logic_error("dlib: unknown workload");
 }
