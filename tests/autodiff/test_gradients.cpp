@@ -304,6 +304,20 @@ BOOST_AUTO_TEST_CASE(convolution_and_pooling) {
     check_input_gradient(g, x, xs, "input of conv2d layers");
 }
 
+BOOST_AUTO_TEST_CASE(convolution_over_several_groups_of_samples) {
+    // conv2d works through a batch a group of samples at a time (ops::conv2d::samples_per_group):
+    // 35 samples make two whole groups and a partial one.
+    constexpr std::size_t samples = 2 * tg::ops::conv2d<2, 3>::samples_per_group + 3;
+    const auto x = tg::input<2, 5, 5>;
+    auto g = tg::compile<double>(tg::mse_loss(tg::flatten(x | tg::conv2d<2, 3> | tg::tanh | tg::conv2d<1, 2>), tg::target<4>));
+    g.initialize(22);
+    feeder<> data{22};
+    auto& xs = data.uniform(g, x, -1, 1, samples);
+    data.uniform(g, tg::target<4>, -1, 1, samples);
+    check_parameters(g, "conv2d over 35 samples", samples);
+    check_input_gradient(g, x, xs, "input of conv2d over 35 samples", samples);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // =====================================================================================================
