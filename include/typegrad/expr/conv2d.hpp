@@ -152,7 +152,7 @@ struct conv2d {
                                   g + first_filter * t::plane, t::plane, cols, t::plane, T(1), a.param_grads + first_filter * t::patch, t::patch);
                     if constexpr (Bias)
                         for (std::size_t f = first_filter; f < last_filter; ++f)
-                            a.param_grads[Filters * t::patch + f] += kernels::sum(t::plane, g + f * t::plane);
+                            a.param_grads[Filters * t::patch + f] += kernels::sum_in_lanes(t::plane, g + f * t::plane);
                 }
             });
             if (!a.grad_in[0]) return;
