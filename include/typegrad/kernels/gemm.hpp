@@ -12,6 +12,14 @@
 
 #include <typegrad/kernels/simd.hpp>
 
+// GCC at -O3, after cloning these loops for constant sizes, warns that iterations it invents for
+// remainder loops that never run would overflow (-Waggressive-loop-optimizations); every loop here
+// is bounded by its sizes.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Waggressive-loop-optimizations"
+#endif
+
 namespace typegrad::kernels {
 
 enum class transpose : bool { no = false, yes = true };
@@ -174,3 +182,7 @@ void add_column_sums(std::size_t rows, std::size_t cols, const T* g, std::size_t
 }
 
 }  // namespace typegrad::kernels
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
