@@ -6,7 +6,7 @@ memory of W3 training beside it.
 
 Usage: ratio_table.py RESULTS.json [PEAK_MEMORY.jsonl]
 RESULTS.json is Google Benchmark's JSON (--benchmark_out); PEAK_MEMORY.jsonl holds one line per
-implementation from `workloads --peak-memory W3/<implementation>`.
+implementation from its program `peak_memory_<implementation>`.
 """
 import json
 import sys
@@ -157,8 +157,8 @@ def print_peak_memory(path):
         return
     print()
     print("Peak resident memory, W3 training on 1 thread, one process per implementation")
-    print("(the program links every implementation, so each process starts from the same loaded libraries)")
-    header = ["implementation", "steps", "whole process", "before the workload", "the workload's own"]
+    print("(each program links only its own implementation: the whole process is the implementation's)")
+    header = ["implementation", "steps", "whole process", "at the start of main", "the workload's own"]
     rows = []
     for r in runs:
         mib = lambda kib: f"{kib / 1024:.1f} MiB"

@@ -79,7 +79,7 @@ workload_setup make_setup(workload w) {
     throw std::logic_error("make_setup: unknown workload");
 }
 
-// Built on first use, one per workload, so that a process that runs one workload (--peak-memory)
+// Built on first use, one per workload, so that a process that runs one workload (peak_memory_*)
 // holds only its data.
 template <workload W>
 const workload_setup& setup_built_once() {

@@ -4,10 +4,8 @@
 // weights and data (workload_setup.cpp); before its timing, its first two steps are compared with
 // typegrad's, and a benchmark that disagrees by more than 1e-4 relative is refused, not reported.
 // W5 is timed as one run of w5_epochs epochs, after which the counter test_accuracy is measured.
-//
-//   workloads [Google Benchmark options]        run the benchmarks (scripts/bench)
-//   workloads --peak-memory W3/libtorch [N]     N training steps (10) in this fresh process; print its
-//                                               peak resident memory as one JSON line
+// The peak memory of W3 training is measured by other programs, one per implementation
+// (peak_memory_main.cpp).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -19,7 +17,6 @@
 #include <vector>
 
 #include "agreement.hpp"
-#include "peak_memory.hpp"
 #include "typegrad_runner.hpp"
 #include "workload_runner.hpp"
 #ifdef TYPEGRAD_BENCH_LIBTORCH
@@ -145,33 +142,9 @@ void register_benchmarks() {
     }
 }
 
-int peak_memory_mode(const std::string& what, std::size_t steps, long baseline_kib) {
-    const auto slash = what.find('/');
-    const std::string workload_name = what.substr(0, slash), implementation_name = slash == std::string::npos ? "" : what.substr(slash + 1);
-    for (const implementation& impl : implementations)
-        if (impl.name == implementation_name) {
-            report_peak_memory(what, impl.make, workload_named(workload_name), steps, baseline_kib);
-            return 0;
-        }
-    std::string known;
-    for (const implementation& impl : implementations) known += " " + impl.name;
-    std::fprintf(stderr, "workloads --peak-memory: no implementation '%s' in '%s' (built:%s)\n", implementation_name.c_str(), what.c_str(),
-                 known.c_str());
-    return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-    const long baseline_kib = peak_resident_kib();
-    if (argc >= 3 && std::string(argv[1]) == "--peak-memory") {
-        try {
-            return peak_memory_mode(argv[2], argc >= 4 ? std::stoul(argv[3]) : 10, baseline_kib);
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "workloads --peak-memory: %s\n", e.what());
-            return 1;
-        }
-    }
     register_benchmarks();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
