@@ -150,7 +150,7 @@ safetensors_file parse_from(std::vector<std::byte> bytes, std::string where) {
     nlohmann::json header;
     try {
         header = nlohmann::json::parse(text, text + length);
-    } catch (const nlohmann::json::parse_error& error) {
+    } catch (const nlohmann::json::exception& error) {  // parse_error, and out_of_range for a number like 1e3000
         throw io_error(at_file + ": the JSON header (bytes 8 to " + std::to_string(8 + length) + ") is malformed: " + error.what());
     }
     if (!header.is_object()) throw io_error(at_file + ": the JSON header is not an object");

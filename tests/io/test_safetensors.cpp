@@ -99,6 +99,7 @@ BOOST_AUTO_TEST_CASE(every_kind_of_damage_is_named) {
         {good, 8, 1ull << 62, "the header claims 4611686018427387904 bytes"},    // absurd header length
         {"{\"w\":", 8, 0, "malformed"},                                          // broken JSON
         {"[1,2]", 0, 0, "not an object"},
+        {R"({"w":{"dtype":"F32","shape":[1e3000],"data_offsets":[0,4]}})", 4, 0, "malformed: [json.exception.out_of_range.406] number overflow"},  // found by fuzz_safetensors
         {R"({"w":{"dtype":"I8","shape":[2],"data_offsets":[0,2]}})", 2, 0, "dtype \"I8\" is not supported"},
         {R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8, 0, "shape [3] of F32 needs 12 bytes"},
         {R"({"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}})", 8, 0, "overflows"},
