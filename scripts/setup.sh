@@ -2,7 +2,7 @@
 # packages a fresh Debian 12 machine lacks, and configures a Meson build directory.
 
 # Packages the library, its tests and the demo need.
-TYPEGRAD_PACKAGES=(g++ clang meson ninja-build pkg-config python3 libboost-dev libboost-test-dev
+TYPEGRAD_PACKAGES=(g++ clang libclang-rt-14-dev meson ninja-build pkg-config python3 libboost-dev libboost-test-dev
                    libopenblas-dev zlib1g-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev gnuplot-nox
                    dataset-fashion-mnist)
 

@@ -5,11 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <limits>
-#include <system_error>
 #include <utility>
+
+#include "byte_source.hpp"
 
 namespace typegrad::io {
 
@@ -23,9 +24,6 @@ constexpr std::uint64_t max_elements = std::uint64_t{1} << max_elements_log2;
 // Payload is read and converted in chunks of this many bytes, so memory
 // only grows as fast as data actually arrives.  A multiple of every element size.
 constexpr std::size_t chunk_bytes = std::size_t{1} << 16;
-
-// Bound for a single gzread call (its length parameter is an unsigned int).
-constexpr std::size_t max_gzread = std::size_t{1} << 20;
 
 struct element_type {
     std::uint8_t code;
@@ -104,70 +102,104 @@ void decode(std::uint8_t code, const unsigned char* p, std::size_t n, std::vecto
     }
 }
 
-// A plain or gzipped file read through zlib, tracking the uncompressed offset
-// so that errors can say where they happened.
-class gz_reader {
+// The uncompressed content of a plain or gzipped byte source (gzip is recognised by its magic bytes
+// 1F 8B, as zlib's gzread does; concatenated gzip members are one stream), tracking the uncompressed
+// offset so that errors can say where they happened.
+class content_reader {
 public:
-    explicit gz_reader(const std::string& path) : path_(path) {
-        errno = 0;
-        file_ = gzopen(path.c_str(), "rb");
-        if (file_ == nullptr) {
-            const int e = errno;
-            const std::string reason =
-                e != 0 ? std::generic_category().message(e) : std::string("zlib could not allocate its state");
-            throw io_error(path + ": cannot open (" + reason + ")");
+    content_reader(detail::byte_source& source, const std::string& name) : source_{source}, name_{name} {
+        while (available_ < 2 && refill()) {
         }
-        gzbuffer(file_, 1u << 17);  // only a speed hint; failure is harmless
+        gzip_ = available_ >= 2 && input_[0] == 0x1F && input_[1] == 0x8B;
+        if (gzip_ && inflateInit2(&stream_, 15 + 16) != Z_OK)  // 15 + 16: a gzip wrapper around a 32 KiB window
+            throw io_error(name_ + ": out of memory while starting to decompress");
+    }
+    content_reader(const content_reader&) = delete;
+    content_reader& operator=(const content_reader&) = delete;
+    ~content_reader() {
+        if (gzip_) inflateEnd(&stream_);
     }
 
-    gz_reader(const gz_reader&) = delete;
-    gz_reader& operator=(const gz_reader&) = delete;
-    ~gz_reader() { gzclose(file_); }
-
-    // Reads up to n bytes; fewer only at the end of the file.  A corrupt or
-    // truncated gzip stream is an error, not an end of file.
-    std::size_t read(unsigned char* buf, std::size_t n) {
-        std::size_t total = 0;
-        while (total < n) {
-            const auto want = static_cast<unsigned>(std::min(n - total, max_gzread));
-            const int got = gzread(file_, buf + total, want);
-            if (got < 0) fail();
-            total += static_cast<std::size_t>(got);
-            offset_ += static_cast<std::uint64_t>(got);
-            if (static_cast<unsigned>(got) < want) {
-                // zlib reports a gzip stream cut short as a plain end of file
-                // with Z_BUF_ERROR pending, so look before trusting the EOF.
-                int errnum = Z_OK;
-                gzerror(file_, &errnum);
-                if (errnum != Z_OK) fail();
-                break;
-            }
-        }
-        return total;
-    }
+    // Reads up to n bytes; fewer only at the end of the content. A corrupt or truncated gzip stream
+    // is an error, not an end.
+    std::size_t read(unsigned char* out, std::size_t n) { return gzip_ ? inflate_into(out, n) : copy_into(out, n); }
 
     // Bytes of (uncompressed) content consumed so far.
     std::uint64_t offset() const { return offset_; }
 
 private:
-    [[noreturn]] void fail() {
-        const int saved_errno = errno;
-        int errnum = Z_OK;
-        std::string detail = gzerror(file_, &errnum);
-        if (errnum == Z_ERRNO && detail.empty()) detail = std::generic_category().message(saved_errno);
-        const char* what = errnum == Z_ERRNO       ? "read error"
-                           : errnum == Z_BUF_ERROR ? "truncated gzip stream"
-                           : errnum == Z_MEM_ERROR ? "out of memory while decompressing"
-                                                   : "corrupt gzip stream";
-        // zlib prefixes its messages with the path; ours already starts with it.
-        const std::string prefix = path_ + ": ";
-        if (detail.starts_with(prefix)) detail.erase(0, prefix.size());
-        throw io_error(path_ + ": " + what + " at uncompressed byte offset " + std::to_string(offset_) + " (" +
-                       detail + ")");
+    // Appends the next piece of the source to the unconsumed input; false at its end.
+    bool refill() {
+        if (source_done_) return false;
+        if (consumed_ != 0) {
+            std::memmove(input_.data(), input_.data() + consumed_, available_);
+            consumed_ = 0;
+        }
+        const std::size_t got = source_.read(reinterpret_cast<std::byte*>(input_.data()) + available_, input_.size() - available_);
+        source_done_ = got == 0;
+        available_ += got;
+        return got != 0;
     }
 
-    std::string path_;
-    gzFile file_ = nullptr;
+    std::size_t copy_into(unsigned char* out, std::size_t n) {
+        std::size_t total = 0;
+        while (total < n && (available_ != 0 || refill())) {
+            const std::size_t take = std::min(n - total, available_);
+            std::memcpy(out + total, input_.data() + consumed_, take);
+            consumed_ += take;
+            available_ -= take;
+            total += take;
+            offset_ += take;
+        }
+        return total;
+    }
+
+    std::size_t inflate_into(unsigned char* out, std::size_t n) {
+        std::size_t total = 0;
+        while (total < n) {
+            if (available_ == 0 && !refill()) {
+                if (member_ended_) break;  // the end of the last member is the end of the content
+                fail("truncated gzip stream", "unexpected end of file");
+            }
+            if (member_ended_) {  // more input after a member: the next member
+                inflateReset(&stream_);
+                member_ended_ = false;
+            }
+            stream_.next_in = input_.data() + consumed_;
+            stream_.avail_in = static_cast<unsigned>(available_);
+            stream_.next_out = out + total;
+            stream_.avail_out = static_cast<unsigned>(std::min(n - total, max_inflate));
+            const unsigned out_before = stream_.avail_out;
+            const int status = inflate(&stream_, Z_NO_FLUSH);
+            consumed_ += available_ - stream_.avail_in;
+            available_ = stream_.avail_in;
+            total += out_before - stream_.avail_out;
+            offset_ += out_before - stream_.avail_out;
+            if (status == Z_STREAM_END)
+                member_ended_ = true;
+            else if (status == Z_MEM_ERROR)
+                fail("out of memory while decompressing", "");
+            else if (status == Z_BUF_ERROR && available_ != 0)
+                fail("corrupt gzip stream", "no progress");  // cannot happen with room for output; never loop on it
+            else if (status != Z_OK && status != Z_BUF_ERROR)  // Z_BUF_ERROR with no input: refill and go on
+                fail("corrupt gzip stream", stream_.msg ? stream_.msg : "error " + std::to_string(status));
+        }
+        return total;
+    }
+
+    [[noreturn]] void fail(const std::string& what, const std::string& detail) const {
+        throw io_error(name_ + ": " + what + " at uncompressed byte offset " + std::to_string(offset_) + (detail.empty() ? "" : " (" + detail + ")"));
+    }
+
+    // Bound for a single inflate call (its lengths are unsigned int).
+    static constexpr std::size_t max_inflate = std::size_t{1} << 20;
+
+    detail::byte_source& source_;
+    const std::string& name_;
+    std::vector<unsigned char> input_ = std::vector<unsigned char>(std::size_t{1} << 16);
+    std::size_t consumed_ = 0, available_ = 0;  // input_[consumed_, consumed_ + available_) is not yet used
+    bool source_done_ = false, gzip_ = false, member_ended_ = false;
+    z_stream stream_{};
     std::uint64_t offset_ = 0;
 };
 
@@ -180,8 +212,11 @@ std::size_t idx_array::element_count() const {
     return n;
 }
 
-idx_array read_idx(const std::string& path) {
-    gz_reader in(path);
+namespace {
+
+// The one IDX parser, for files and for memory; `path` is the file's path or the in-memory name.
+idx_array read_idx_from(detail::byte_source& source, const std::string& path) {
+    content_reader in(source, path);
 
     std::array<unsigned char, 4> magic{};
     if (const std::size_t got = in.read(magic.data(), magic.size()); got < magic.size())
@@ -257,6 +292,18 @@ idx_array read_idx(const std::string& path) {
         throw io_error(path + ": trailing data after byte offset " + std::to_string(header_bytes + payload) +
                        ": the header accounts for only that many bytes");
     return result;
+}
+
+}  // namespace
+
+idx_array read_idx(const std::string& path) {
+    detail::file_source file{path};
+    return read_idx_from(file, path);
+}
+
+idx_array parse_idx(std::span<const std::byte> contents, const std::string& name) {
+    detail::memory_source memory{contents};
+    return read_idx_from(memory, name);
 }
 
 labelled_images read_idx_images(const std::string& images_path, const std::string& labels_path) {

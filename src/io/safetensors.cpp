@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <limits>
+#include <tuple>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+
+#include "byte_source.hpp"
 
 namespace typegrad::io {
 
@@ -23,7 +25,8 @@ constexpr std::uint64_t header_limit = 100'000'000;  // the format's own limit o
 std::size_t element_count(const std::vector<std::size_t>& shape, const std::string& where) {
     std::size_t count = 1;
     for (const std::size_t d : shape) {
-        if (d != 0 && count > std::numeric_limits<std::size_t>::max() / 8 / d) throw io_error(where + ": the shape's size overflows");
+        if (d != 0 && count > std::numeric_limits<std::size_t>::max() / 8 / d)
+            throw io_error(where + ": the size of shape " + shape_text(shape) + " overflows 64 bits");
         count *= d;
     }
     return count;
@@ -108,29 +111,49 @@ void write_safetensors(const std::filesystem::path& path, std::span<const tensor
     file.commit();
 }
 
-safetensors_file read_safetensors(const std::filesystem::path& path) {
-    safetensors_file file{path.string(), {}, {}, {}};
-    const std::string& where = file.path;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw io_error(where + ": cannot open (" + std::strerror(errno) + ")");
-    in.seekg(0, std::ios::end);
-    const auto file_size = static_cast<std::uint64_t>(in.tellg());
-    in.seekg(0);
+namespace {
+
+// A JSON value as a message shows it: its text, cut short.
+std::string excerpt(const nlohmann::json& value) {
+    std::string text = value.dump();
+    if (text.size() > 60) text = text.substr(0, 57) + "...";
+    return text;
+}
+
+// The JSON numbers of a shape or of data_offsets: only non-negative integers (a float or a negative
+// number converted to std::size_t would be undefined or wrap around).
+std::vector<std::size_t> unsigned_integers(const nlohmann::json& entry, const char* key, const std::string& at) {
+    const auto found = entry.find(key);
+    if (found == entry.end()) throw io_error(at + ": \"" + key + "\" is missing");
+    if (!found->is_array()) throw io_error(at + ": \"" + key + "\" is not a list");
+    std::vector<std::size_t> values;
+    for (const auto& value : *found) {
+        if (!value.is_number_unsigned()) throw io_error(at + ": \"" + key + "\" holds " + excerpt(value) + ", not a non-negative integer");
+        values.push_back(value.get<std::size_t>());
+    }
+    return values;
+}
+
+// The one safetensors parser, for files and for memory: `bytes` is the whole file, `where` its path or
+// in-memory name. The data is moved out of `bytes`, not copied.
+safetensors_file parse_from(std::vector<std::byte> bytes, std::string where) {
+    safetensors_file file{std::move(where), {}, {}, {}};
+    const std::string& at_file = file.path;
+    const std::uint64_t file_size = bytes.size();
+    if (file_size < 8) throw io_error(at_file + ": truncated header: the header length needs 8 bytes, the file has " + std::to_string(file_size));
     std::uint64_t length = 0;
-    if (file_size < 8) throw io_error(where + ": truncated header: the header length needs 8 bytes, the file has " + std::to_string(file_size));
-    in.read(reinterpret_cast<char*>(&length), 8);
+    std::memcpy(&length, bytes.data(), 8);
     if (length > header_limit || length > file_size - 8)
-        throw io_error(where + ": the header claims " + std::to_string(length) + " bytes after byte offset 8, the file ends at byte offset " +
-                       std::to_string(file_size));
-    std::string text(length, '\0');
-    in.read(text.data(), std::streamsize(length));
+        throw io_error(at_file + ": the header claims " + std::to_string(length) + " bytes after byte offset 8, the file ends at byte offset " +
+                       std::to_string(file_size) + (length > header_limit ? " (and the format's limit is 100,000,000)" : ""));
+    const auto* text = reinterpret_cast<const char*>(bytes.data()) + 8;
     nlohmann::json header;
     try {
-        header = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& error) {
-        throw io_error(where + ": the JSON header (bytes 8 to " + std::to_string(8 + length) + ") is malformed: " + error.what());
+        header = nlohmann::json::parse(text, text + length);
+    } catch (const nlohmann::json::exception& error) {  // parse_error, and out_of_range for a number like 1e3000
+        throw io_error(at_file + ": the JSON header (bytes 8 to " + std::to_string(8 + length) + ") is malformed: " + error.what());
     }
-    if (!header.is_object()) throw io_error(where + ": the JSON header is not an object");
+    if (!header.is_object()) throw io_error(at_file + ": the JSON header is not an object");
 
     const std::uint64_t data_size = file_size - 8 - length;
     struct extent {
@@ -138,47 +161,58 @@ safetensors_file read_safetensors(const std::filesystem::path& path) {
         std::string name;
     };
     std::vector<extent> extents;
-    try {
-        for (const auto& [name, entry] : header.items()) {
-            if (name == "__metadata__") {
-                for (const auto& [key, value] : entry.items()) file.metadata[key] = value.get<std::string>();
-                continue;
+    for (const auto& [name, entry] : header.items()) {
+        if (name == "__metadata__") {
+            if (!entry.is_object()) throw io_error(at_file + ": \"__metadata__\" is not an object");
+            for (const auto& [key, value] : entry.items()) {
+                if (!value.is_string()) throw io_error(at_file + ": metadata \"" + key + "\" is " + excerpt(value) + ", not a string");
+                file.metadata[key] = value.get<std::string>();
             }
-            const std::string at = where + ": tensor \"" + name + "\"";
-            const element_type type = parse_type(entry.at("dtype").get<std::string>(), at);
-            const auto shape = entry.at("shape").get<std::vector<std::size_t>>();
-            const auto offsets = entry.at("data_offsets").get<std::vector<std::size_t>>();
-            if (offsets.size() != 2 || offsets[0] > offsets[1]) throw io_error(at + ": data_offsets must be [begin, end] with begin <= end");
-            const std::size_t expected = element_count(shape, at) * bytes_of(type);
-            if (offsets[1] - offsets[0] != expected)
-                throw io_error(at + ": shape " + shape_text(shape) + " of " + std::string(name_of(type)) + " needs " + std::to_string(expected) +
-                               " bytes, data_offsets give " + std::to_string(offsets[1] - offsets[0]));
-            if (offsets[1] > data_size)
-                throw io_error(at + ": data ends at byte " + std::to_string(8 + length + offsets[1]) + ", the file ends at byte offset " +
-                               std::to_string(file_size) + " (truncated)");
-            extents.push_back({offsets[0], offsets[1], name});
-            file.tensors[name] = {type, shape, offsets[0], offsets[1]};
+            continue;
         }
-    } catch (const nlohmann::json::exception& error) {
-        throw io_error(where + ": the JSON header does not describe tensors: " + error.what());
+        const std::string at = at_file + ": tensor \"" + name + "\"";
+        if (!entry.is_object()) throw io_error(at + ": its entry is " + excerpt(entry) + ", not an object with dtype, shape and data_offsets");
+        const auto dtype = entry.find("dtype");
+        if (dtype == entry.end() || !dtype->is_string()) throw io_error(at + ": \"dtype\" is missing or not a string");
+        const element_type type = parse_type(dtype->get<std::string>(), at);
+        const auto shape = unsigned_integers(entry, "shape", at);
+        const auto offsets = unsigned_integers(entry, "data_offsets", at);
+        if (offsets.size() != 2 || offsets[0] > offsets[1]) throw io_error(at + ": data_offsets must be [begin, end] with begin <= end");
+        const std::size_t expected = element_count(shape, at) * bytes_of(type);
+        if (offsets[1] - offsets[0] != expected)
+            throw io_error(at + ": shape " + shape_text(shape) + " of " + std::string(name_of(type)) + " needs " + std::to_string(expected) +
+                           " bytes, data_offsets give " + std::to_string(offsets[1] - offsets[0]));
+        if (offsets[1] > data_size)
+            throw io_error(at + ": its data ends at data byte " + std::to_string(offsets[1]) + ", but only " + std::to_string(data_size) +
+                           " bytes of data follow the header (truncated: the file ends at byte offset " + std::to_string(file_size) + ")");
+        extents.push_back({offsets[0], offsets[1], name});
+        file.tensors[name] = {type, shape, offsets[0], offsets[1]};
     }
-    // The data must be covered exactly, without holes or overlaps, as the format requires.
-    std::sort(extents.begin(), extents.end(), [](const extent& a, const extent& b) { return a.begin < b.begin; });
+    // The data must be covered exactly, without holes or overlaps, as the format requires. Sorting by
+    // end as well puts an empty tensor before the one that starts where it does.
+    std::sort(extents.begin(), extents.end(), [](const extent& a, const extent& b) { return std::tie(a.begin, a.end) < std::tie(b.begin, b.end); });
     std::size_t covered = 0;
     for (const auto& e : extents) {
         if (e.begin != covered)
-            throw io_error(where + ": tensor \"" + e.name + "\" starts at data byte " + std::to_string(e.begin) + ", expected " +
+            throw io_error(at_file + ": tensor \"" + e.name + "\" starts at data byte " + std::to_string(e.begin) + ", expected " +
                            std::to_string(covered) + (e.begin < covered ? " (it overlaps another tensor)" : " (a hole in the data)"));
         covered = e.end;
     }
     if (covered != data_size)
-        throw io_error(where + ": " + std::to_string(data_size - covered) + " bytes after the last tensor (trailing data at byte offset " +
+        throw io_error(at_file + ": " + std::to_string(data_size - covered) + " bytes after the last tensor (trailing data at byte offset " +
                        std::to_string(8 + length + covered) + ")");
 
-    file.data.resize(data_size);
-    in.read(reinterpret_cast<char*>(file.data.data()), std::streamsize(data_size));
-    if (!in) throw io_error(where + ": read error in the data after byte offset " + std::to_string(8 + length));
+    bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(8 + length));
+    file.data = std::move(bytes);
     return file;
+}
+
+}  // namespace
+
+safetensors_file read_safetensors(const std::filesystem::path& path) { return parse_from(detail::read_whole_file(path), path.string()); }
+
+safetensors_file parse_safetensors(std::span<const std::byte> contents, std::string name) {
+    return parse_from(std::vector<std::byte>(contents.begin(), contents.end()), std::move(name));
 }
 
 }  // namespace typegrad::io

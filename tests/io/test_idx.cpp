@@ -15,6 +15,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <random>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -347,6 +348,56 @@ BOOST_AUTO_TEST_CASE(truncated_gzip) {
     compressed.resize(compressed.size() - 6);  // cut into the CRC/length trailer
     const std::string p = write_plain(dir, "cut.gz", compressed);
     BOOST_CHECK_EXCEPTION(read_idx(p), io_error, message_has(p, "truncated gzip stream", "unexpected end of file"));
+}
+
+BOOST_AUTO_TEST_CASE(sizes_overflowing_64_bits) {
+    temp_dir dir;
+    // (2^32 - 1)^3 elements overflow a 64-bit count: the check must not wrap around to a small size.
+    const bytes b = header(0x0D, {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu});
+    for (const auto& p : {write_plain(dir, "wrap", b), write_gz(dir, "wrap.gz", b)})
+        BOOST_CHECK_EXCEPTION(read_idx(p), io_error, message_has(p, "dimension sizes overflow", "4294967295 x 4294967295 x 4294967295"));
+}
+
+BOOST_AUTO_TEST_CASE(labels_of_the_wrong_element_type) {
+    temp_dir dir;
+    bytes labels = header(0x0C, {2});
+    put_be32(labels, 7);
+    put_be32(labels, 1);
+    const std::string images = write_plain(dir, "images", good_images()), p = write_plain(dir, "int-labels", labels);
+    BOOST_CHECK_EXCEPTION(read_idx_images(images, p), io_error,
+                          message_has("labels file " + p, "expected element type 0x08 (unsigned byte)", "got 0x0C (int32)"));
+}
+
+BOOST_AUTO_TEST_CASE(bytes_after_the_gzip_stream) {
+    temp_dir dir;
+    bytes b = read_all(write_gz(dir, "whole.gz", good_labels()));
+    b.insert(b.end(), {'j', 'u', 'n', 'k'});
+    const std::string p = write_plain(dir, "junk.gz", b);
+    BOOST_CHECK_EXCEPTION(read_idx(p), io_error, message_has(p, "corrupt gzip stream at uncompressed byte offset 10"));
+}
+
+BOOST_AUTO_TEST_CASE(concatenated_gzip_members_are_one_stream) {
+    temp_dir dir;
+    // gzip -c a b > ab.gz: what gunzip (and zlib's gzread) read as the contents of a, then of b.
+    const bytes whole = good_images();
+    const bytes first(whole.begin(), whole.begin() + 9), second(whole.begin() + 9, whole.end());
+    const std::string p = write_plain(dir, "two-members.gz", concat(read_all(write_gz(dir, "1.gz", first)), read_all(write_gz(dir, "2.gz", second))));
+    BOOST_CHECK_EQUAL(read_idx(p).values.size(), 12u);
+}
+
+BOOST_AUTO_TEST_CASE(contents_in_memory_parse_as_the_file_would) {
+    temp_dir dir;
+    const auto as_bytes = [](const bytes& b) { return std::as_bytes(std::span(b)); };
+    for (const bytes& contents : {good_images(), read_all(write_gz(dir, "images.gz", good_images()))}) {
+        const auto a = typegrad::io::parse_idx(as_bytes(contents), "images in memory");
+        BOOST_CHECK_EQUAL(a.path, "images in memory");
+        BOOST_CHECK((a.dims == std::vector<std::size_t>{2, 2, 3}));
+        BOOST_CHECK_EQUAL(a.values.size(), 12u);
+    }
+    // Errors name what the caller called the contents.
+    BOOST_CHECK_EXCEPTION(typegrad::io::parse_idx({}, "upload #3"), io_error, message_has("upload #3: truncated header"));
+    const bytes claim = header(0x0E, {1u << 31, 1u << 31});  // 2^62 elements
+    BOOST_CHECK_EXCEPTION(typegrad::io::parse_idx(as_bytes(claim), "upload #4"), io_error, message_has("upload #4: dimension sizes overflow"));
 }
 
 BOOST_AUTO_TEST_CASE(real_fashion_mnist_test_set) {

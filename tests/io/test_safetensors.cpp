@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <span>
+#include <utility>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -96,11 +99,12 @@ BOOST_AUTO_TEST_CASE(every_kind_of_damage_is_named) {
         {good, 8, 1ull << 62, "the header claims 4611686018427387904 bytes"},    // absurd header length
         {"{\"w\":", 8, 0, "malformed"},                                          // broken JSON
         {"[1,2]", 0, 0, "not an object"},
+        {R"({"w":{"dtype":"F32","shape":[1e3000],"data_offsets":[0,4]}})", 4, 0, "malformed: [json.exception.out_of_range.406] number overflow"},  // found by fuzz_safetensors
         {R"({"w":{"dtype":"I8","shape":[2],"data_offsets":[0,2]}})", 2, 0, "dtype \"I8\" is not supported"},
         {R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8, 0, "shape [3] of F32 needs 12 bytes"},
         {R"({"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}})", 8, 0, "overflows"},
         {R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"v":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8, 0, "overlaps"},
-        {R"({"w":{"dtype":"F32","shape":[2]}})", 8, 0, "does not describe tensors"},
+        {R"({"w":{"dtype":"F32","shape":[2]}})", 8, 0, "tensor \"w\": \"data_offsets\" is missing"},
     };
     for (const auto& c : cases) {
         write_raw(p, c.header, c.data_bytes, c.claimed_length);
@@ -109,6 +113,98 @@ BOOST_AUTO_TEST_CASE(every_kind_of_damage_is_named) {
     std::ofstream(p, std::ios::trunc).close();  // empty file
     BOOST_CHECK_EXCEPTION(io::read_safetensors(p), io::io_error, [&](const io::io_error& e) { return message_has(e, {"needs 8 bytes, the file has 0"}); });
     BOOST_CHECK_EXCEPTION(io::read_safetensors(dir.path / "none"), io::io_error, [&](const io::io_error& e) { return message_has(e, {"none: cannot open"}); });
+}
+
+// The bad-input cases of every reader (see also test_idx.cpp and test_csv.cpp): a header cut short,
+// sizes that overflow, a file of another format, header fields of the wrong kind.
+BOOST_AUTO_TEST_CASE(truncated_headers) {
+    scratch_directory dir;
+    const fs::path p = dir.path / "cut.safetensors";
+    const std::string good = R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+    std::ofstream(p, std::ios::binary) << std::string(5, '\0');  // the length itself cut short
+    BOOST_CHECK_EXCEPTION(io::read_safetensors(p), io::io_error,
+                          [&](const io::io_error& e) { return message_has(e, {p.string(), "truncated header", "needs 8 bytes, the file has 5"}); });
+    // The length is right, the JSON text is cut after 20 of its bytes.
+    write_raw(p, good.substr(0, 20), 0, good.size());
+    BOOST_CHECK_EXCEPTION(io::read_safetensors(p), io::io_error, [&](const io::io_error& e) {
+        return message_has(e, {p.string(), "the header claims " + std::to_string(good.size()) + " bytes after byte offset 8", "ends at byte offset 28"});
+    });
+}
+
+BOOST_AUTO_TEST_CASE(sizes_that_overflow) {
+    scratch_directory dir;
+    const fs::path p = dir.path / "huge.safetensors";
+    const std::vector<std::pair<std::string, std::string>> cases{
+        // 2^31 x 2^31 = 2^62 elements: 2^64 bytes of F32, one past what 64 bits hold.
+        {R"({"w":{"dtype":"F32","shape":[2147483648,2147483648],"data_offsets":[0,8]}})", "the size of shape [2147483648, 2147483648] overflows 64 bits"},
+        // 2^60 elements (2^62 bytes) fit in 64 bits, but the file does not hold them: refused before any allocation.
+        {R"({"w":{"dtype":"F32","shape":[1152921504606846976],"data_offsets":[0,4611686018427387904]}})",
+         "its data ends at data byte 4611686018427387904, but only 8 bytes of data follow the header (truncated"},
+        {R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[18446744073709551608,0]}})", "data_offsets must be [begin, end] with begin <= end"},
+    };
+    for (const auto& c : cases) {
+        write_raw(p, c.first, 8);
+        const std::string& expected = c.second;  // a plain reference: clang 14 lambdas cannot capture structured bindings
+        BOOST_CHECK_EXCEPTION(io::read_safetensors(p), io::io_error, [&](const io::io_error& e) { return message_has(e, {p.string(), expected}); });
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_file_of_another_format) {
+    // safetensors has no magic number: its first 8 bytes are the header length, which a file of
+    // another format turns into an absurd claim, and a text file into a header that is not JSON.
+    scratch_directory dir;
+    const fs::path idx = dir.path / "labels.idx", text = dir.path / "notes.safetensors";
+    std::ofstream(idx, std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x02\x07\x01", 10);
+    BOOST_CHECK_EXCEPTION(io::read_safetensors(idx), io::io_error, [&](const io::io_error& e) {
+        return message_has(e, {idx.string(), "the header claims 144115188093157376 bytes after byte offset 8, the file ends at byte offset 10"});
+    });
+    write_raw(text, "hello, world", 0);
+    BOOST_CHECK_EXCEPTION(io::read_safetensors(text), io::io_error,
+                          [&](const io::io_error& e) { return message_has(e, {text.string(), "the JSON header (bytes 8 to 20) is malformed"}); });
+}
+
+BOOST_AUTO_TEST_CASE(header_fields_of_the_wrong_kind) {
+    scratch_directory dir;
+    const fs::path p = dir.path / "kinds.safetensors";
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {R"({"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", "tensor \"w\": dtype \"F16\" is not supported (typegrad reads F32 and F64)"},
+        {R"({"w":{"dtype":32,"shape":[2],"data_offsets":[0,8]}})", "tensor \"w\": \"dtype\" is missing or not a string"},
+        {R"({"w":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}})", "\"shape\" holds 2.5, not a non-negative integer"},
+        {R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}})", "\"data_offsets\" holds -8, not a non-negative integer"},
+        {R"({"w":{"dtype":"F32","shape":2,"data_offsets":[0,8]}})", "\"shape\" is not a list"},
+        {R"({"w":[1,2,3]})", "tensor \"w\": its entry is [1,2,3], not an object"},
+        {R"({"__metadata__":{"epoch":3}})", "metadata \"epoch\" is 3, not a string"},
+        {R"({"__metadata__":"note"})", "\"__metadata__\" is not an object"},
+    };
+    for (const auto& c : cases) {
+        write_raw(p, c.first, 8);
+        const std::string& expected = c.second;  // a plain reference: clang 14 lambdas cannot capture structured bindings
+        BOOST_CHECK_EXCEPTION(io::read_safetensors(p), io::io_error, [&](const io::io_error& e) { return message_has(e, {p.string(), expected}); });
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_tensor_may_start_where_another_does) {
+    // Whatever the names' order, an empty tensor at the start of another's data is no overlap.
+    scratch_directory dir;
+    for (const std::string empty : {"a", "z"}) {
+        write_raw(dir.path / "e.safetensors",
+                  R"({")" + empty + R"(":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"m":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 8);
+        BOOST_TEST(io::read_safetensors(dir.path / "e.safetensors").tensors.size() == 2u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(contents_in_memory_parse_as_the_file_would) {
+    scratch_directory dir;
+    const std::vector<float> a{1, 2};
+    io::write_safetensors(dir.path / "m.safetensors", std::vector<io::tensor_to_write>{{"a", io::element_type::f32, {2}, a.data()}});
+    std::ifstream in(dir.path / "m.safetensors", std::ios::binary);
+    const std::string contents{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const auto file = io::parse_safetensors(std::as_bytes(std::span(contents)), "weights from the network");
+    BOOST_TEST(file.path == "weights from the network");
+    BOOST_TEST(file.data.size() == 8u);
+    BOOST_TEST((file.tensors.at("a").shape == std::vector<std::size_t>{2}));
+    BOOST_CHECK_EXCEPTION(io::parse_safetensors(std::as_bytes(std::span(contents)).first(20), "weights from the network"), io::io_error,
+                          [](const io::io_error& e) { return message_has(e, {"weights from the network: the header claims"}); });
 }
 
 BOOST_AUTO_TEST_CASE(parameters_are_named_and_shaped_as_in_pytorch) {

@@ -1,13 +1,14 @@
 // Reader for IDX files, the format of MNIST and Fashion-MNIST.
 //
-// Files may be plain or gzip-compressed; zlib detects which.  Every failure
-// (missing file, corrupt header, truncation, corrupt gzip stream, ...) is
-// reported as an io_error whose message starts with the offending path, so a
-// caller can show it to a user as is.
+// Files may be plain or gzip-compressed (recognised by gzip's magic bytes).
+// Every failure (missing file, corrupt header, truncation, corrupt gzip
+// stream, ...) is reported as an io_error whose message starts with the
+// offending path, so a caller can show it to a user as is.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,7 @@ namespace typegrad::io {
 // their stored type, because that is what the library computes with; int32
 // values beyond 2^24 and float64 values lose precision in the conversion.
 struct idx_array {
-    std::string path;
+    std::string path;  // or the name given to parse_idx
     // Element type as stored in the file: 0x08 ubyte, 0x09 sbyte, 0x0B int16,
     // 0x0C int32, 0x0D float32, 0x0E float64.
     std::uint8_t type_code = 0;
@@ -36,6 +37,10 @@ struct idx_array {
 // header describes are an error, as are sizes beyond a sanity limit of 2^34
 // elements; nothing is allocated for the data until it has actually been read.
 idx_array read_idx(const std::string& path);
+
+// The same for a file's contents already in memory (plain or gzipped); `name`
+// stands for the path in the result and in error messages.
+idx_array parse_idx(std::span<const std::byte> contents, const std::string& name);
 
 // An image data set with one label per image.
 struct labelled_images {

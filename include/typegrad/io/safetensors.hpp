@@ -39,7 +39,7 @@ struct stored_tensor {
 };
 
 struct safetensors_file {
-    std::string path;
+    std::string path;  // or the name given to parse_safetensors
     std::map<std::string, std::string> metadata;
     std::map<std::string, stored_tensor> tensors;
     std::vector<std::byte> data;
@@ -48,5 +48,9 @@ struct safetensors_file {
 // Reads and validates a whole file: header length within the file, well-formed JSON, known dtypes,
 // offsets that match the shapes, lie within the data, and do not overlap, and no trailing bytes.
 safetensors_file read_safetensors(const std::filesystem::path& path);
+
+// The same for a file's contents already in memory; `name` stands for the path in the result and in
+// error messages.
+safetensors_file parse_safetensors(std::span<const std::byte> contents, std::string name);
 
 }  // namespace typegrad::io
