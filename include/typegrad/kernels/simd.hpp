@@ -56,7 +56,7 @@ template <class T, std::size_t Lanes, std::size_t... I>
 }
 }  // namespace detail
 
-// The sum of a vector's lanes, in a fixed order (so results do not depend on the machine).
+// The sum of a vector's lanes, in a fixed order for its width.
 template <class T, std::size_t Lanes>
 [[gnu::always_inline]] inline T horizontal_sum(const simd<T, Lanes>& v) {
     return detail::horizontal_sum<T, Lanes>(v, std::make_index_sequence<Lanes / 2>{});
