@@ -7,10 +7,10 @@
 #include <fstream>
 #include <initializer_list>
 #include <string>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
+#include "scratch_directory.hpp"
 #include <typegrad/io/csv.hpp>
 
 namespace fs = std::filesystem;
@@ -18,16 +18,7 @@ namespace io = typegrad::io;
 
 namespace {
 
-struct scratch_directory {
-    fs::path path = fs::temp_directory_path() / ("typegrad-csv-" + std::to_string(::getpid()));
-    scratch_directory() { fs::create_directories(path); }
-    ~scratch_directory() { fs::remove_all(path); }
-
-    fs::path write(const std::string& name, const std::string& contents) const {
-        std::ofstream(path / name, std::ios::binary) << contents;
-        return path / name;
-    }
-};
+using typegrad::testing::scratch_directory;
 
 bool message_has(const io::io_error& e, std::initializer_list<std::string> parts) {
     const std::string text = e.what();
@@ -43,7 +34,7 @@ bool message_has(const io::io_error& e, std::initializer_list<std::string> parts
 using cases = std::vector<std::pair<std::string, std::string>>;
 
 void check_refused(const cases& all, const std::string& target = "y") {
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-csv"};
     for (const auto& c : all) {
         const fs::path p = dir.write("bad.csv", c.first);
         const std::string& expected = c.second;  // a plain reference: clang 14 lambdas cannot capture structured bindings
@@ -55,7 +46,7 @@ void check_refused(const cases& all, const std::string& target = "y") {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(features_and_target_in_file_order) {
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-csv"};
     const auto table = io::read_csv(dir.write("gas.csv", "n,T,p\n1,300,2494.2\n2,350.5,-5.8e3\n"), "T");
     BOOST_TEST(table.path == (dir.path / "gas.csv").string());
     BOOST_TEST((table.feature_names == std::vector<std::string>{"n", "p"}));
@@ -86,7 +77,7 @@ BOOST_AUTO_TEST_CASE(contents_in_memory_are_named_as_given) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_file) {
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-csv"};
     BOOST_CHECK_EXCEPTION(io::read_csv(dir.path / "none.csv", "y"), io::io_error,
                           [&](const io::io_error& e) { return message_has(e, {"none.csv: cannot open (No such file or directory)"}); });
     BOOST_CHECK_EXCEPTION(io::read_csv(dir.path, "y"), io::io_error, [&](const io::io_error& e) { return message_has(e, {"read error", "Is a directory"}); });

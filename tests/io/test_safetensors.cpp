@@ -10,9 +10,9 @@
 #include <span>
 #include <utility>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
+#include "scratch_directory.hpp"
 #include <typegrad/io/model_file.hpp>
 #include <typegrad/typegrad.hpp>
 
@@ -22,11 +22,7 @@ namespace io = typegrad::io;
 
 namespace {
 
-struct scratch_directory {
-    fs::path path = fs::temp_directory_path() / ("typegrad-safetensors-" + std::to_string(::getpid()));
-    scratch_directory() { fs::create_directories(path); }
-    ~scratch_directory() { fs::remove_all(path); }
-};
+using typegrad::testing::scratch_directory;
 
 // A file from a JSON header text and `data_bytes` bytes of data.
 fs::path write_raw(const fs::path& path, const std::string& header, std::size_t data_bytes, std::uint64_t claimed_length = 0) {
@@ -54,7 +50,7 @@ const auto named_scores = image | tg::conv2d<2, 3>.named<"features">() | tg::rel
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(tensors_and_metadata_round_trip) {
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-safetensors"};
     const std::vector<float> a{1, 2, 3, 4, 5, 6};
     const std::vector<double> b{-1.5};
     const std::vector<io::tensor_to_write> tensors{{"a", io::element_type::f32, {2, 3}, a.data()}, {"b", io::element_type::f64, {1}, b.data()}};
@@ -70,7 +66,7 @@ BOOST_AUTO_TEST_CASE(tensors_and_metadata_round_trip) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_save_leaves_the_old_file_and_no_temporary) {
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-safetensors"};
     const std::vector<float> a{1};
     io::write_safetensors(dir.path / "m.safetensors", std::vector<io::tensor_to_write>{{"a", io::element_type::f32, {1}, a.data()}});
     const auto before = fs::file_size(dir.path / "m.safetensors");
@@ -84,7 +80,7 @@ BOOST_AUTO_TEST_CASE(a_failed_save_leaves_the_old_file_and_no_temporary) {
 }
 
 BOOST_AUTO_TEST_CASE(every_kind_of_damage_is_named) {
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-safetensors"};
     const fs::path p = dir.path / "bad.safetensors";
     const std::string good = R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
     struct damage {
@@ -118,7 +114,7 @@ BOOST_AUTO_TEST_CASE(every_kind_of_damage_is_named) {
 // The bad-input cases of every reader (see also test_idx.cpp and test_csv.cpp): a header cut short,
 // sizes that overflow, a file of another format, header fields of the wrong kind.
 BOOST_AUTO_TEST_CASE(truncated_headers) {
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-safetensors"};
     const fs::path p = dir.path / "cut.safetensors";
     const std::string good = R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
     std::ofstream(p, std::ios::binary) << std::string(5, '\0');  // the length itself cut short
@@ -132,7 +128,7 @@ BOOST_AUTO_TEST_CASE(truncated_headers) {
 }
 
 BOOST_AUTO_TEST_CASE(sizes_that_overflow) {
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-safetensors"};
     const fs::path p = dir.path / "huge.safetensors";
     const std::vector<std::pair<std::string, std::string>> cases{
         // 2^31 x 2^31 = 2^62 elements: 2^64 bytes of F32, one past what 64 bits hold.
@@ -152,7 +148,7 @@ BOOST_AUTO_TEST_CASE(sizes_that_overflow) {
 BOOST_AUTO_TEST_CASE(a_file_of_another_format) {
     // safetensors has no magic number: its first 8 bytes are the header length, which a file of
     // another format turns into an absurd claim, and a text file into a header that is not JSON.
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-safetensors"};
     const fs::path idx = dir.path / "labels.idx", text = dir.path / "notes.safetensors";
     std::ofstream(idx, std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x02\x07\x01", 10);
     BOOST_CHECK_EXCEPTION(io::read_safetensors(idx), io::io_error, [&](const io::io_error& e) {
@@ -164,7 +160,7 @@ BOOST_AUTO_TEST_CASE(a_file_of_another_format) {
 }
 
 BOOST_AUTO_TEST_CASE(header_fields_of_the_wrong_kind) {
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-safetensors"};
     const fs::path p = dir.path / "kinds.safetensors";
     const std::vector<std::pair<std::string, std::string>> cases{
         {R"({"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", "tensor \"w\": dtype \"F16\" is not supported (typegrad reads F32 and F64)"},
@@ -185,7 +181,7 @@ BOOST_AUTO_TEST_CASE(header_fields_of_the_wrong_kind) {
 
 BOOST_AUTO_TEST_CASE(an_empty_tensor_may_start_where_another_does) {
     // Whatever the names' order, an empty tensor at the start of another's data is no overlap.
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-safetensors"};
     for (const std::string empty : {"a", "z"}) {
         write_raw(dir.path / "e.safetensors",
                   R"({")" + empty + R"(":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"m":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 8);
@@ -194,7 +190,7 @@ BOOST_AUTO_TEST_CASE(an_empty_tensor_may_start_where_another_does) {
 }
 
 BOOST_AUTO_TEST_CASE(contents_in_memory_parse_as_the_file_would) {
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-safetensors"};
     const std::vector<float> a{1, 2};
     io::write_safetensors(dir.path / "m.safetensors", std::vector<io::tensor_to_write>{{"a", io::element_type::f32, {2}, a.data()}});
     std::ifstream in(dir.path / "m.safetensors", std::ios::binary);
@@ -224,7 +220,7 @@ BOOST_AUTO_TEST_CASE(parameters_are_named_and_shaped_as_in_pytorch) {
 }
 
 BOOST_AUTO_TEST_CASE(a_saved_model_loads_into_a_fresh_network_with_the_same_outputs) {
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-safetensors"};
     auto trained = tg::compile<float>(scores);
     trained.initialize(11);
     io::save_parameters(trained, dir.path / "model.safetensors", {{"note", "test"}});
@@ -237,7 +233,7 @@ BOOST_AUTO_TEST_CASE(a_saved_model_loads_into_a_fresh_network_with_the_same_outp
 }
 
 BOOST_AUTO_TEST_CASE(a_model_file_for_another_network_is_refused_whole) {
-    scratch_directory dir;
+    scratch_directory dir{"typegrad-safetensors"};
     auto other = tg::compile<float>(named_scores);
     io::save_parameters(other, dir.path / "other.safetensors");
     auto net = tg::compile<float>(scores);
