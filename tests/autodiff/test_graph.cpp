@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE graph
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -105,6 +106,69 @@ BOOST_AUTO_TEST_CASE(input_gradients_on_request) {
     g.forward(1);
     g.backward();
     BOOST_TEST(g.gradient(x)(0, 1) == -4.0);
+}
+
+BOOST_AUTO_TEST_CASE(activations_run_in_place_when_their_input_has_no_other_user) {
+    const auto x = tg::input<1, 8, 8>;
+    const auto conv = x | tg::conv2d<4, 3>;
+    const auto rectified = conv | tg::relu;
+    const auto hidden = rectified | tg::max_pool<2> | tg::flatten | tg::dense<3>;
+    const auto squashed = tg::tanh(hidden) + hidden;  // hidden has two users: its tanh cannot overwrite it
+    const auto out = tg::sigmoid(tg::dense<2>(squashed));
+    const auto loss = tg::mse_loss(out, tg::target<2>);
+    auto lean = tg::compile<double>(loss);
+    auto kept = tg::compile<double>(loss);
+    kept.keep_intermediates();
+    const auto xs = normal_values(5 * 64, 7), ts = normal_values(5 * 2, 8);
+    for (auto* g : {&lean, &kept}) {
+        g->initialize(3);
+        g->bind(x, xs);
+        g->bind(tg::target<2>, ts);
+        g->forward(5);
+        g->backward();
+    }
+    BOOST_TEST(lean.loss() == kept.loss());
+    BOOST_TEST(std::ranges::equal(lean.gradients(), kept.gradients()));  // bit for bit: the same arithmetic
+    // conv (value and gradient, 144 a sample) and the last dense (2 a sample, rounded up to 8 of a batch)
+    // are shared; so are gradients of disjoint lives (next test).
+    BOOST_TEST(kept.arena_size() - lean.arena_size() >= 2 * (5 * 144) + 2 * 16);
+    BOOST_TEST(lean.value(hidden)(4, 2) == kept.value(hidden)(4, 2));
+    BOOST_TEST(lean.value(rectified)(1, 3, 2, 2) == std::max(0.0, kept.value(conv)(1, 3, 2, 2)));
+    BOOST_CHECK_EXCEPTION(lean.value(conv), std::logic_error,
+                          message_contains<std::logic_error>("conv2d node's values were overwritten by the relu after it"));
+    BOOST_CHECK_EXCEPTION(lean.gradient(rectified), std::logic_error, message_contains<std::logic_error>("call keep_intermediates()"));
+    BOOST_TEST(lean.gradient(conv)(1, 3, 2, 2) == kept.gradient(conv)(1, 3, 2, 2));
+    BOOST_TEST(tg::gradient_check(lean, 5).max_relative_error <= 1e-6);
+}
+
+BOOST_AUTO_TEST_CASE(gradients_whose_lives_do_not_overlap_share_memory) {
+    const auto x = tg::input<64>;
+    const auto first = x | tg::dense<64>;
+    const auto last = first | tg::dense<64> | tg::dense<64> | tg::dense<64> | tg::dense<64> | tg::dense<64>;
+    const auto loss = tg::sum(last);
+    auto lean = tg::compile<double>(loss);
+    auto kept = tg::compile<double>(loss);
+    kept.keep_intermediates();
+    const auto xs = normal_values(5 * 64, 9);
+    for (auto* g : {&lean, &kept}) {
+        g->initialize(4);
+        g->bind(x, xs);
+        g->forward(5);
+        g->backward();
+    }
+    BOOST_TEST(std::ranges::equal(lean.gradients(), kept.gradients()));
+    // Six gradients of 5 x 64 values and the loss's (8 with padding); along a chain only two are live
+    // at once, and the loss's is dead before the first dense's starts.
+    BOOST_TEST(kept.arena_size() - lean.arena_size() == 4 * (5 * 64) + 8);
+    BOOST_TEST(lean.gradient(first)(2, 7) == kept.gradient(first)(2, 7));  // the last one backward() writes is kept
+    BOOST_CHECK_EXCEPTION(lean.gradient(last), std::logic_error, message_contains<std::logic_error>("dense node's gradient is not kept"));
+    BOOST_TEST(kept.gradient(last)(0, 0) == 1.0);
+    // A second step with a smaller batch: buffers are zeroed before reuse, so nothing of the first leaks.
+    lean.forward(3);
+    lean.backward();
+    kept.forward(3);
+    kept.backward();
+    BOOST_TEST(std::ranges::equal(lean.gradients(), kept.gradients()));
 }
 
 BOOST_AUTO_TEST_CASE(run_time_errors_name_what_is_wrong) {

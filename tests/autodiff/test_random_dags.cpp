@@ -282,6 +282,8 @@ struct dag_result {
     double loss = 0;
     double input_error = 0;
     double largest_input_gradient = 0;
+    bool plans_agree = false;        // the lean memory plan (in place, shared gradients) gives the bits of keep_intermediates()
+    bool plan_saves_memory = false;  // ... in a smaller arena
 };
 
 struct summary {
@@ -293,12 +295,13 @@ struct summary {
         });
         auto worst_input = std::max_element(results.begin(), results.end(),
                                             [](const dag_result& a, const dag_result& b) { return a.input_error < b.input_error; });
-        std::size_t reuse = 0, sharing = 0, positions = 0, parameters = 0;
+        std::size_t reuse = 0, sharing = 0, positions = 0, parameters = 0, leaner = 0;
         for (const auto& r : results)
-            reuse += r.shape.reuses_a_value(), sharing += r.shape.shares_weights(), positions += r.tape_positions, parameters += r.check.checked;
+            reuse += r.shape.reuses_a_value(), sharing += r.shape.shares_weights(), positions += r.tape_positions, parameters += r.check.checked,
+                leaner += r.plan_saves_memory;
         std::cout << "test_random_dags: " << results.size() << " DAGs checked (" << reuse << " reuse a value, " << sharing
                   << " share a named layer; " << positions << " tape positions, " << parameters
-                  << " parameters in all); worst parameter relative error " << worst->check.max_relative_error << " (seed "
+                  << " parameters in all; " << leaner << " in a smaller arena than keep_intermediates() gives, with the same bits); worst parameter relative error " << worst->check.max_relative_error << " (seed "
                   << worst->seed << "), worst input relative error " << worst_input->input_error << " (seed " << worst_input->seed
                   << ")\n";
     }
@@ -353,6 +356,21 @@ dag_result check_dag() {
     r.per_use_parameters = Loss::parameter_count;
     r.check = tg::gradient_check(g, batch, fd_step);
     r.loss = g.loss();
+    {
+        auto kept = tg::compile<double>(loss);
+        kept.keep_intermediates();
+        std::ranges::copy(g.parameters(), kept.parameters().begin());
+        if constexpr (has_x) kept.bind(tg::input<4>, std::span<const double>(xs));
+        if constexpr (has_u) kept.bind(tg::named_input<"u", 3>, std::span<const double>(us));
+        if constexpr (contains<Loss, target_leaf>::value) kept.bind(tg::target<3>, std::span<const double>(ts));
+        if constexpr (contains<Loss, labels_leaf>::value) kept.bind(tg::labels<3>, std::span<const std::int32_t>(ls));
+        for (auto* graph : {&g, &kept}) {
+            graph->forward(batch);
+            graph->backward();
+        }
+        r.plans_agree = g.loss() == kept.loss() && std::ranges::equal(g.gradients(), kept.gradients());
+        r.plan_saves_memory = g.arena_size() < kept.arena_size();
+    }
     if constexpr (has_x)
         std::tie(r.input_error, r.largest_input_gradient) = input_gradient_error(g, tg::input<4>, xs);
     else
@@ -378,6 +396,7 @@ void expect_correct(const dag_result& r) {
         BOOST_TEST(r.check.max_relative_error <= tolerance);
         BOOST_TEST(r.largest_input_gradient > 0.0);
         BOOST_TEST(r.input_error <= tolerance);
+        BOOST_TEST(r.plans_agree);
     }
 }
 

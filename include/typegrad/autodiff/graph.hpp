@@ -9,7 +9,11 @@
 //
 // Memory: parameters and their gradients are two flat vectors; activations, gradients and scratch
 // live in one arena planned by reserve(batch) for up to `batch` samples. Steps with a batch no larger
-// than the plan allocate nothing.
+// than the plan allocate nothing. An activation such as relu whose input has no other user runs in
+// place, in its input's buffers (value and gradient): a CNN's feature maps are its largest tensors,
+// and this halves their memory. Gradients whose lives in backward() do not overlap share memory
+// (autodiff/gradient_plan.hpp). keep_intermediates() turns both off, for reading every node's value
+// and gradient after a step.
 //
 // Threads: operations run one after another; set_threads(n) splits the work of each (samples,
 // filters, elements) over n threads of a pool the graph keeps (kernels/parallel.hpp).
@@ -31,6 +35,7 @@
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
 
+#include <typegrad/autodiff/gradient_plan.hpp>
 #include <typegrad/autodiff/position_table.hpp>
 #include <typegrad/autodiff/positions.hpp>
 #include <typegrad/expr/leaves.hpp>
@@ -67,6 +72,7 @@ public:
     static constexpr std::size_t flops = (std::size_t{0} + ... + Roots::flops);
 
     explicit graph(Roots... roots) : roots_{std::move(roots)...} {
+        overwritten_by_.fill(npos);
         identify_nodes();
         assign_parameters();
         collect_penalised_weights();
@@ -164,6 +170,13 @@ public:
     std::size_t capacity() const { return capacity_; }
     std::size_t arena_size() const { return arena_.size(); }
 
+    // Keeps every node's value and gradient readable after a step (value(), gradient()), at the cost
+    // of the memory that in-place activations save.
+    void keep_intermediates(bool keep = true) {
+        if (keep != keep_intermediates_) plan_valid_ = false;
+        keep_intermediates_ = keep;
+    }
+
     // ---- evaluation ----
     void forward(std::size_t batch) {
         if (batch == 0) throw std::invalid_argument("typegrad: forward(0): a batch holds at least one sample");
@@ -192,12 +205,20 @@ public:
                                                    errors::backward_needs_a_scalar_loss<typename loss_node::shape>>
             check{};
         if (batch_ == 0) throw std::logic_error("typegrad: backward() needs a forward() first");
-        std::fill(arena_.begin() + std::ptrdiff_t(grads_begin_), arena_.begin() + std::ptrdiff_t(grads_end_), T(0));
         std::fill(param_grads_.begin(), param_grads_.end(), T(0));
+        std::size_t next_zeroing = 0;
+        auto zero_gradients_due = [&](std::size_t when) {
+            for (; next_zeroing < zero_schedule_.size() && zero_schedule_[next_zeroing].when == when; ++next_zeroing) {
+                const std::size_t p = zero_schedule_[next_zeroing].position;
+                std::fill_n(grad_[p], value_count(p, batch_), T(0));
+            }
+        };
+        zero_gradients_due(npos);
         grad_[canonical_[root_positions[0]]][0] = T(1);
         hana::for_each(hana::reverse(position_types()), [&](auto type) {
             using P = typename decltype(type)::type;
             using N = typename P::node_type;
+            zero_gradients_due(P::index);
             if constexpr (N::feed == feed_kind::none) {
                 if (canonical_[P::index] != P::index || !grad_[P::index]) return;
                 call_backward(node_at<P>(), args_for(P::index));
@@ -209,6 +230,10 @@ public:
     template <expression X>
     tensor_view<const T, typename X::shape> value(const X& x) const {
         const std::size_t p = position_of(x);
+        if (overwritten_by_[p] != npos)
+            throw std::logic_error("typegrad: value(): the " + std::string(X::op_type::kind) + " node's values were overwritten by the " +
+                                   std::string(info_[overwritten_by_[p]].kind) +
+                                   " after it, which runs in place to save memory; call keep_intermediates() before forward() to read them");
         return {X::feed == feed_kind::values ? feed_values_[p] : value_[p], rows_of<X>(batch_)};
     }
 
@@ -217,6 +242,10 @@ public:
     tensor_view<const T, typename X::shape> gradient(const X& x) const {
         const std::size_t p = position_of(x);
         if (!grad_[p]) throw std::logic_error("typegrad: gradient(): this node has no gradient (call track_gradient() for inputs)");
+        if (gradient_reused_[p])
+            throw std::logic_error("typegrad: gradient(): the " + std::string(X::op_type::kind) +
+                                   " node's gradient is not kept after backward() (its memory is reused, or it ran in place); call "
+                                   "keep_intermediates() before forward() to read it");
         return {grad_[p], rows_of<X>(batch_)};
     }
 
@@ -389,9 +418,29 @@ private:
 
     std::size_t value_count(std::size_t p, std::size_t batch) const { return (info_[p].batched ? batch : 1) * info_[p].size; }
 
-    // The arena: values of computed positions, then gradients (one contiguous block, zeroed by
-    // backward), then scratch. Only positions with parameters below them, or tracked inputs, get a
-    // gradient.
+    // Positions whose operation can take over its input's buffers (expr/op_args.hpp): the input is
+    // computed, has no other user, is no output of the graph, and its backward does not read it.
+    std::array<std::size_t, position_count> in_place_inputs() const {
+        std::array<std::size_t, position_count> uses{}, input{};
+        input.fill(npos);
+        for (std::size_t p = 0; p < position_count; ++p)
+            if (canonical_[p] == p && info_[p].feed == feed_kind::none)
+                for (std::size_t k = 0; k < info_[p].arity; ++k) ++uses[canonical_[info_[p].inputs[k]]];
+        for (std::size_t r : root_positions) ++uses[canonical_[r]];
+        if (keep_intermediates_) return input;
+        for (std::size_t p = 0; p < position_count; ++p) {
+            const position_info& info = info_[p];
+            if (canonical_[p] != p || !info.runs_in_place || info.arity != 1) continue;
+            const std::size_t q = canonical_[info.inputs[0]];
+            if (info_[q].feed == feed_kind::none && uses[q] == 1 && !info_[q].backward_reads_output && info_[q].batched == info.batched)
+                input[p] = q;
+        }
+        return input;
+    }
+
+    // The arena: values of computed positions, then gradients (planned by liveness), then scratch.
+    // Only positions with parameters below them, or tracked inputs, get a gradient. In-place
+    // operations share their input's value and gradient.
     void plan() {
         std::array<bool, position_count> needs{};
         for (std::size_t p = 0; p < position_count; ++p) {
@@ -414,18 +463,34 @@ private:
         value_at.fill(npos);
         grad_at.fill(npos);
         scratch_at.fill(npos);
-        for (std::size_t p = 0; p < position_count; ++p)
-            if (canonical_[p] == p && info_[p].feed == feed_kind::none) {
+        const auto runs_in_place_on = in_place_inputs();
+        overwritten_by_.fill(npos);
+        for (std::size_t p = 0; p < position_count; ++p) {
+            if (canonical_[p] != p || info_[p].feed != feed_kind::none) continue;
+            if (const std::size_t q = runs_in_place_on[p]; q != npos) {
+                value_at[p] = value_at[q];
+                overwritten_by_[q] = p;
+            } else {
                 value_at[p] = size;
                 size += round_up(value_count(p, capacity_));
             }
-        grads_begin_ = size;
-        for (std::size_t p = 0; p < position_count; ++p)
-            if (needs[p]) {
-                grad_at[p] = size;
-                size += round_up(value_count(p, capacity_));
-            }
-        grads_end_ = size;
+        }
+        std::array<std::size_t, position_count> shares{}, grad_sizes{};
+        for (std::size_t p = 0; p < position_count; ++p) {
+            const std::size_t q = runs_in_place_on[p];
+            shares[p] = q != npos && needs[p] && needs[q] ? q : npos;
+            grad_sizes[p] = needs[p] ? round_up(value_count(p, capacity_)) : 0;
+        }
+        const tape::gradient_plan gradients =
+            tape::plan_gradients(info_, canonical_, needs, shares, grad_sizes, canonical_[root_positions[0]], keep_intermediates_);
+        zero_schedule_.clear();
+        for (std::size_t p = 0; p < position_count; ++p) {
+            if (gradients.offset[p] != npos) grad_at[p] = size + gradients.offset[p];
+            gradient_reused_[p] = gradients.reused[p];
+            if (needs[p] && shares[p] == npos) zero_schedule_.push_back({gradients.zero_when[p], p});
+        }
+        std::ranges::sort(zero_schedule_, [](const auto& a, const auto& b) { return a.when > b.when; });  // backward's order; npos: first
+        size += gradients.size;
         for (std::size_t p = 0; p < position_count; ++p) {
             const std::size_t s = canonical_[p] == p ? scratch_sizes_[p](capacity_) : 0;
             if (s > 0) {
@@ -501,9 +566,16 @@ private:
     std::array<const T*, position_count> feed_values_{};
     std::array<const std::int32_t*, position_count> feed_labels_{};
     std::array<std::size_t, position_count> feed_sizes_{};
+    std::array<std::size_t, position_count> overwritten_by_{};  // npos, or the in-place position that overwrote the value
     std::vector<T> params_, param_grads_, arena_;
-    std::size_t capacity_ = 0, batch_ = 0, grads_begin_ = 0, grads_end_ = 0;
+    std::size_t capacity_ = 0, batch_ = 0;
+    std::array<bool, position_count> gradient_reused_{};
+    struct zeroing {
+        std::size_t when, position;  // before the backward of `when` (npos: before any), zero `position`'s gradient
+    };
+    std::vector<zeroing> zero_schedule_;
     bool plan_valid_ = false;
+    bool keep_intermediates_ = false;
     bool training_ = true;
     random_generator dropout_rng_;
     std::unique_ptr<kernels::thread_pool> pool_;  // null on one thread

@@ -22,6 +22,8 @@ struct position_info {
     feed_kind feed = feed_kind::none;
     bool batched = false;
     bool penalty = false;      // reads the parameters of other layers (weight penalties)
+    bool runs_in_place = false;          // may take its input's buffers as its own (expr/op_args.hpp)
+    bool backward_reads_output = true;   // false: its output may be overwritten by an in-place user
     std::size_t size = 0;      // values per sample
     std::size_t leaf_position = npos;  // leaves: the first position of the same leaf type
     std::span<const param_block> blocks;
@@ -84,6 +86,8 @@ constexpr position_info describe() {
     info.feed = N::feed;
     info.batched = N::batched;
     info.penalty = is_penalty<Op>;
+    if constexpr (requires { Op::runs_in_place; }) info.runs_in_place = Op::runs_in_place;
+    if constexpr (requires { Op::backward_reads_output; }) info.backward_reads_output = Op::backward_reads_output;
     info.size = N::shape::size;
     info.leaf_position = N::feed == feed_kind::none ? npos : first_position_of<N>(Positions{});
     info.blocks = blocks_of<N>;

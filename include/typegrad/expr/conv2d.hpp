@@ -52,6 +52,7 @@ template <std::size_t Filters, std::size_t Kernel, std::size_t Stride = 1, paddi
 struct conv2d {
     static_assert(Filters > 0 && Kernel > 0 && Stride > 0, "typegrad: conv2d needs positive filter count, kernel size and stride");
     static constexpr std::string_view kind = "conv2d";
+    static constexpr bool backward_reads_output = false;  // an in-place activation may overwrite it
     static constexpr std::string_view layer_name = Name.view();
     init_scheme init = init_scheme::he_uniform;
 

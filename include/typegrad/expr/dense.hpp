@@ -16,6 +16,7 @@ namespace typegrad::ops {
 template <std::size_t Out, bool Bias = true, fixed_string Name = "">
 struct dense {
     static constexpr std::string_view kind = "dense";
+    static constexpr bool backward_reads_output = false;  // an in-place activation may overwrite it
     static constexpr std::string_view layer_name = Name.view();
     init_scheme init = init_scheme::glorot_uniform;
 

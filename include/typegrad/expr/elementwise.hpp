@@ -24,6 +24,11 @@ struct elementwise_traits {
 template <class Fn>
 struct unary {
     static constexpr std::string_view kind = Fn::name;
+    // The graph may give it its input's buffers as its own (in == out, grad_in == grad_out).
+    static constexpr bool runs_in_place = [] {
+        if constexpr (requires { Fn::in_place_safe; }) return Fn::in_place_safe;
+        return false;
+    }();
     Fn fn{};
 
     template <class X>
@@ -40,10 +45,14 @@ struct unary {
     template <class T, class X>
     void backward(const op_args<T>& a) const {
         if (!a.grad_in[0]) return;
+        const bool in_place = a.grad_in[0] == a.grad_out;  // the only user of its input: turn its gradient into the input's
         kernels::parallel_for(
             a.pool, count_of<X>(a.batch),
             [&](std::size_t first, std::size_t last) {
-                kernels::unary_backward(fn, last - first, a.in[0] + first, a.out + first, a.grad_out + first, a.grad_in[0] + first);
+                if (in_place)
+                    kernels::unary_backward_in_place(fn, last - first, a.out + first, a.grad_in[0] + first);
+                else
+                    kernels::unary_backward(fn, last - first, a.in[0] + first, a.out + first, a.grad_out + first, a.grad_in[0] + first);
             },
             kernels::elementwise_grain);
     }
@@ -52,6 +61,7 @@ struct unary {
 template <class Fn>
 struct binary {
     static constexpr std::string_view kind = Fn::name;
+    static constexpr bool backward_reads_output = false;
     Fn fn{};
 
     template <class A, class B>

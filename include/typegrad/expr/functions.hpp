@@ -2,6 +2,8 @@
 // Scalar functions and their derivatives: the local rules of every elementwise operation. A unary
 // function gives value(x) and derivative(x, y) with y = value(x), so rules such as tanh' = 1 - y^2
 // reuse the forward result. Run-time settings (a slope, an exponent) are members.
+// `in_place_safe` marks functions whose derivative(y, y) equals derivative(x, y): their operation may
+// overwrite its input with its output (the graph's memory plan, autodiff/graph.hpp).
 #include <cmath>
 #include <string_view>
 #include <type_traits>
@@ -12,11 +14,13 @@ namespace typegrad::fn {
 
 struct identity {
     static constexpr std::string_view name = "identity";
+    static constexpr bool in_place_safe = true;
     template <class T> T value(T x) const { return x; }
     template <class T> T derivative(T, T) const { return T(1); }
 };
 struct relu {
     static constexpr std::string_view name = "relu";
+    static constexpr bool in_place_safe = true;
     template <class T> T value(T x) const { return x > T(0) ? x : T(0); }
     template <class T> T derivative(T x, T) const { return x > T(0) ? T(1) : T(0); }
 };
@@ -28,6 +32,7 @@ struct leaky_relu {
 };
 struct sigmoid {
     static constexpr std::string_view name = "sigmoid";
+    static constexpr bool in_place_safe = true;
     // Both branches keep exp's argument non-positive, so no overflow for large |x|.
     template <class T> T value(T x) const {
         if constexpr (std::is_same_v<T, float>) return kernels::sigmoid_float(x);  // vectorises
@@ -39,6 +44,7 @@ struct sigmoid {
 };
 struct tanh {
     static constexpr std::string_view name = "tanh";
+    static constexpr bool in_place_safe = true;
     template <class T> T value(T x) const {
         if constexpr (std::is_same_v<T, float>) return kernels::tanh_float(x);  // vectorises
         return std::tanh(x);
@@ -52,6 +58,7 @@ struct softplus {
 };
 struct exp {
     static constexpr std::string_view name = "exp";
+    static constexpr bool in_place_safe = true;
     template <class T> T value(T x) const { return std::exp(x); }
     template <class T> T derivative(T, T y) const { return y; }
 };
@@ -62,6 +69,7 @@ struct log {
 };
 struct sqrt {
     static constexpr std::string_view name = "sqrt";
+    static constexpr bool in_place_safe = true;
     template <class T> T value(T x) const { return std::sqrt(x); }
     template <class T> T derivative(T, T y) const { return T(0.5) / y; }
 };

@@ -11,6 +11,7 @@ namespace typegrad::ops {
 
 struct matmul {
     static constexpr std::string_view kind = "matmul";
+    static constexpr bool backward_reads_output = false;  // an in-place activation may overwrite it
 
     template <class S>
     static constexpr std::size_t dim(std::size_t axis) {

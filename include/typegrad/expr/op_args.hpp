@@ -6,6 +6,9 @@
 // and optionally scratch_size<T, Inputs...>(batch) and param_blocks (see autodiff/parameters.hpp).
 // backward *adds* into grad_in and param_grads, so an input used twice accumulates; a null
 // grad_in[i] means input i needs no gradient and must be skipped.
+// Memory reuse: an operation declaring `runs_in_place = true` may be given out == in[0] and
+// grad_in[0] == grad_out (then it alone writes that gradient, and turns it into its input's in place);
+// its input's operation must declare `backward_reads_output = false` (its output may be overwritten).
 // An operation may split its work over `pool` (kernels::parallel_for; null means one thread); its
 // result must not depend on the number of threads beyond the rounding of a differently blocked GEMM.
 #include <array>

@@ -19,6 +19,7 @@ template <bool Max, std::size_t Window, std::size_t Stride = Window, bool MustTi
 struct pool {
     static_assert(Window > 0 && Stride > 0, "typegrad: a pooling window and stride must be positive");
     static constexpr std::string_view kind = Max ? "max_pool" : "avg_pool";
+    static constexpr bool backward_reads_output = false;  // an in-place activation may overwrite it
 
     template <class X>
     struct traits {

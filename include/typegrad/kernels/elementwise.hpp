@@ -17,6 +17,13 @@ void unary_backward(const F& f, std::size_t n, const T* x, const T* y, const T* 
     for (std::size_t i = 0; i < n; ++i) gx[i] += gy[i] * f.derivative(x[i], y[i]);
 }
 
+// The same when the output overwrote the input and gy is the gradient's only buffer (g = gy on entry,
+// gx on return); needs f.derivative(y, y) == f.derivative(x, y).
+template <class T, class F>
+void unary_backward_in_place(const F& f, std::size_t n, const T* y, T* g) {
+    for (std::size_t i = 0; i < n; ++i) g[i] *= f.derivative(y[i], y[i]);
+}
+
 // Element (r, i) of an operand lives at data[r * row_stride + i * element_stride].
 template <class T>
 struct strided {
