@@ -5,6 +5,8 @@
 #include <cstring>
 #include <system_error>
 
+#include <sys/stat.h>
+
 #include <typegrad/io/io_error.hpp>
 
 namespace typegrad::io::detail {
@@ -26,6 +28,12 @@ std::size_t file_source::read(std::byte* out, std::size_t size) {
     return got;
 }
 
+std::optional<std::uint64_t> file_source::regular_size() const {
+    struct stat status {};
+    if (::fstat(::fileno(file_), &status) != 0 || !S_ISREG(status.st_mode)) return std::nullopt;
+    return static_cast<std::uint64_t>(status.st_size);
+}
+
 std::size_t memory_source::read(std::byte* out, std::size_t size) {
     const std::size_t got = std::min(size, bytes_.size());
     if (got != 0) std::memcpy(out, bytes_.data(), got);
@@ -33,21 +41,23 @@ std::size_t memory_source::read(std::byte* out, std::size_t size) {
     return got;
 }
 
-std::vector<std::byte> read_whole_file(const std::filesystem::path& path) {
-    file_source file{path};
-    std::vector<std::byte> bytes;
-    // Grows with what is actually read: the size a file system reports is only a hint (pipes report 0).
-    std::error_code ignored;
-    const auto reported = std::filesystem::file_size(path, ignored);
-    bytes.resize(ignored ? 1 << 16 : std::max<std::size_t>(reported + 1, 1 << 12));
+std::vector<std::byte> read_rest(byte_source& source, std::size_t hint) {
+    std::vector<std::byte> bytes(std::max<std::size_t>(hint, 1 << 12));
     std::size_t used = 0;
     for (;;) {
-        used += file.read(bytes.data() + used, bytes.size() - used);
+        used += source.read(bytes.data() + used, bytes.size() - used);
         if (used < bytes.size()) break;
         bytes.resize(2 * bytes.size());
     }
     bytes.resize(used);
     return bytes;
+}
+
+std::vector<std::byte> read_whole_file(const std::filesystem::path& path) {
+    file_source file{path};
+    // Grows with what is actually read: the size is only a hint (the file may change; pipes tell none).
+    const auto size = file.regular_size();
+    return read_rest(file, size ? static_cast<std::size_t>(*size) + 1 : std::size_t{1} << 16);
 }
 
 }  // namespace typegrad::io::detail

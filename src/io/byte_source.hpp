@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,6 +28,8 @@ public:
     file_source(const file_source&) = delete;
     file_source& operator=(const file_source&) = delete;
     std::size_t read(std::byte* out, std::size_t size) override;
+    // The file's size if it is a regular file; none for a pipe or a device, which cannot tell it.
+    std::optional<std::uint64_t> regular_size() const;
 
 private:
     std::string path_;
@@ -43,7 +46,10 @@ private:
     std::span<const std::byte> bytes_;
 };
 
-// The whole file in memory, for the formats that are parsed from one block (CSV, safetensors).
+// Everything the source still holds, read in growing blocks; `hint` is only a first guess of its size.
+std::vector<std::byte> read_rest(byte_source& source, std::size_t hint);
+
+// The whole file in memory, for the formats that are parsed from one block (CSV).
 std::vector<std::byte> read_whole_file(const std::filesystem::path& path);
 
 }  // namespace typegrad::io::detail

@@ -37,15 +37,41 @@ std::string_view trimmed(std::string_view text) {
     return text;
 }
 
-// Why a cell is not a number, or empty if it is one; `value` receives it.
+// from_chars says only "out of range", for a number too large for a double (beyond about 1.8e308) or too
+// small (below about 4.9e-324); the text tells which: the power of ten of its first significant digit.
+// `number` is a whole number as from_chars reads it: [-]digits[.digits][(e|E)[+|-]digits].
+bool too_small(std::string_view number) {
+    const std::size_t e = std::min(number.find_first_of("eE"), number.size());
+    const std::string_view mantissa = number.substr(0, e);
+    const std::size_t point = std::min(mantissa.find('.'), mantissa.size());
+    const std::size_t first = mantissa.find_first_of("123456789");
+    if (first == std::string_view::npos) return true;  // zero: never out of range, but certainly not too large
+    const auto power = first < point ? static_cast<long long>(point - first - 1) : -static_cast<long long>(first - point);
+    if (e == number.size()) return power < 0;
+    std::string_view exponent = number.substr(e + 1);
+    const bool negative = exponent.starts_with('-');
+    if (negative || exponent.starts_with('+')) exponent.remove_prefix(1);
+    if (exponent.size() > 15) return negative;  // an exponent of 16 digits or more outweighs any mantissa
+    long long value = 0;
+    std::from_chars(exponent.data(), exponent.data() + exponent.size(), value);
+    return power + (negative ? -value : value) < 0;
+}
+
+// Why a cell is not a number, or empty if it is one; `value` receives it. A number too large for float
+// is an error; one too small for float (below about 1.4e-45 in magnitude, e.g. 1e-50 or 1e-400) reads
+// as 0, keeping its sign: that is the rounding to float every value undergoes, with an absolute error
+// below 1.4e-45, not a wrong answer.
 std::string parse_number(std::string_view cell, float& value) {
     if (cell.empty()) return "missing value (an empty cell)";
     std::string_view digits = cell;
     if (digits.size() > 1 && digits[0] == '+' && digits[1] != '-' && digits[1] != '+') digits.remove_prefix(1);  // from_chars refuses '+'
     double number = 0;
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
-    if (error == std::errc::result_out_of_range) return shown(cell) + " is out of range (beyond about 1e308 or below 1e-308 in magnitude)";
-    if (error != std::errc{} || end != digits.data() + digits.size()) return shown(cell) + " is not a number";
+    if ((error != std::errc{} && error != std::errc::result_out_of_range) || end != digits.data() + digits.size()) return shown(cell) + " is not a number";
+    if (error == std::errc::result_out_of_range) {  // from_chars leaves `number` alone
+        if (!too_small(digits)) return shown(cell) + " is beyond float's range (about 3.4e38)";
+        number = digits.starts_with('-') ? -0.0 : 0.0;
+    }
     if (!std::isfinite(number)) return shown(cell) + " is not a finite number";
     if (std::abs(number) > double(std::numeric_limits<float>::max())) return shown(cell) + " is beyond float's range (about 3.4e38)";
     value = static_cast<float>(number);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -70,8 +72,19 @@ std::uint64_t load_be64(const unsigned char* p) {
     return (std::uint64_t{load_be32(p)} << 32) | load_be32(p + 4);
 }
 
-// Converts n elements of the given type, appending them to out.
-void decode(std::uint8_t code, const unsigned char* p, std::size_t n, std::vector<float>& out) {
+// A finite float64 beyond float's range would become an infinity: refused, naming the element (its index
+// in the row-major data) and its byte offset. Infinities and NaNs stored as such are kept; values
+// below float's smallest subnormal (about 1.4e-45) become 0 or a subnormal, as any rounding to float does.
+[[noreturn]] void beyond_float(const std::string& path, double value, std::size_t index, std::uint64_t header_bytes) {
+    char text[32];
+    const auto end = std::to_chars(text, text + sizeof text, value).ptr;  // the shortest text that reads back as the value
+    throw io_error(path + ": element " + std::to_string(index) + " (byte offset " + std::to_string(header_bytes + 8 * std::uint64_t{index}) +
+                   "): the float64 value " + std::string(text, end) + " is beyond float's range (about 3.4e38); typegrad reads IDX data as float");
+}
+
+// Converts n elements of the given type, appending them to out; `out` holds the elements before them,
+// and the data starts at byte offset `header_bytes` of `path`.
+void decode(std::uint8_t code, const unsigned char* p, std::size_t n, std::vector<float>& out, const std::string& path, std::uint64_t header_bytes) {
     const std::size_t old = out.size();
     out.resize(old + n);
     float* dst = out.data() + old;
@@ -94,8 +107,12 @@ void decode(std::uint8_t code, const unsigned char* p, std::size_t n, std::vecto
             for (std::size_t i = 0; i < n; ++i) dst[i] = std::bit_cast<float>(load_be32(p + 4 * i));
             break;
         case 0x0E:
-            for (std::size_t i = 0; i < n; ++i)
-                dst[i] = static_cast<float>(std::bit_cast<double>(load_be64(p + 8 * i)));
+            for (std::size_t i = 0; i < n; ++i) {
+                const double value = std::bit_cast<double>(load_be64(p + 8 * i));
+                // Checked before the conversion, which is undefined for a finite value beyond the range.
+                if (std::isfinite(value) && std::abs(value) > double(std::numeric_limits<float>::max())) beyond_float(path, value, old + i, header_bytes);
+                dst[i] = static_cast<float>(value);
+            }
             break;
         default:
             break;  // unreachable: the type code was validated against element_types
@@ -283,7 +300,7 @@ idx_array read_idx_from(detail::byte_source& source, const std::string& path) {
         if (result.values.capacity() < result.values.size() + n)
             result.values.reserve(
                 std::min(total_elements, std::max(2 * result.values.capacity(), result.values.size() + n)));
-        decode(code, chunk.data(), n, result.values);
+        decode(code, chunk.data(), n, result.values, path, header_bytes);
         remaining -= want;
     }
 

@@ -134,22 +134,32 @@ std::vector<std::size_t> unsigned_integers(const nlohmann::json& entry, const ch
     return values;
 }
 
-// The one safetensors parser, for files and for memory: `bytes` is the whole file, `where` its path or
-// in-memory name. The data is moved out of `bytes`, not copied.
-safetensors_file parse_from(std::vector<std::byte> bytes, std::string where) {
+// Reads exactly `size` bytes that start at byte offset `offset`. Only a file that shrinks while it is
+// read can end before: its size was checked against the header's claims before.
+void read_exactly(detail::byte_source& source, void* out, std::size_t size, std::uint64_t offset, const std::string& at_file) {
+    if (const std::size_t got = source.read(static_cast<std::byte*>(out), size); got != size)
+        throw io_error(at_file + ": truncated: the file ends at byte offset " + std::to_string(offset + got) + ", it had " +
+                       std::to_string(offset + size) + " bytes or more when it was opened (it changed while it was read)");
+}
+
+// The one safetensors parser, for files and for memory: `source` holds `file_size` bytes, `where` is its
+// path or in-memory name. The header is read and checked against the file's size first: a file that
+// claims more than it holds is refused having read only its length and header, and the data is read
+// only once the header has been validated, into a block of exactly its size.
+safetensors_file parse_from(detail::byte_source& source, const std::uint64_t file_size, std::string where) {
     safetensors_file file{std::move(where), {}, {}, {}};
     const std::string& at_file = file.path;
-    const std::uint64_t file_size = bytes.size();
     if (file_size < 8) throw io_error(at_file + ": truncated header: the header length needs 8 bytes, the file has " + std::to_string(file_size));
     std::uint64_t length = 0;
-    std::memcpy(&length, bytes.data(), 8);
+    read_exactly(source, &length, 8, 0, at_file);
     if (length > header_limit || length > file_size - 8)
         throw io_error(at_file + ": the header claims " + std::to_string(length) + " bytes after byte offset 8, the file ends at byte offset " +
                        std::to_string(file_size) + (length > header_limit ? " (and the format's limit is 100,000,000)" : ""));
-    const auto* text = reinterpret_cast<const char*>(bytes.data()) + 8;
+    std::string text(static_cast<std::size_t>(length), '\0');
+    read_exactly(source, text.data(), text.size(), 8, at_file);
     nlohmann::json header;
     try {
-        header = nlohmann::json::parse(text, text + length);
+        header = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& error) {  // parse_error, and out_of_range for a number like 1e3000
         throw io_error(at_file + ": the JSON header (bytes 8 to " + std::to_string(8 + length) + ") is malformed: " + error.what());
     }
@@ -202,17 +212,27 @@ safetensors_file parse_from(std::vector<std::byte> bytes, std::string where) {
         throw io_error(at_file + ": " + std::to_string(data_size - covered) + " bytes after the last tensor (trailing data at byte offset " +
                        std::to_string(8 + length + covered) + ")");
 
-    bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(8 + length));
-    file.data = std::move(bytes);
+    file.data.resize(static_cast<std::size_t>(data_size));
+    read_exactly(source, file.data.data(), file.data.size(), 8 + length, at_file);
+    if (std::byte extra{}; source.read(&extra, 1) != 0)
+        throw io_error(at_file + ": the file grew while it was read: it had " + std::to_string(file_size) + " bytes when it was opened");
     return file;
 }
 
 }  // namespace
 
-safetensors_file read_safetensors(const std::filesystem::path& path) { return parse_from(detail::read_whole_file(path), path.string()); }
+safetensors_file read_safetensors(const std::filesystem::path& path) {
+    detail::file_source file{path};
+    if (const auto size = file.regular_size()) return parse_from(file, *size, path.string());
+    // A pipe or a device cannot tell its size: all of it is read first, then parsed from memory.
+    const std::vector<std::byte> bytes = detail::read_rest(file, std::size_t{1} << 16);
+    detail::memory_source memory{bytes};
+    return parse_from(memory, bytes.size(), path.string());
+}
 
 safetensors_file parse_safetensors(std::span<const std::byte> contents, std::string name) {
-    return parse_from(std::vector<std::byte>(contents.begin(), contents.end()), std::move(name));
+    detail::memory_source memory{contents};
+    return parse_from(memory, contents.size(), std::move(name));
 }
 
 }  // namespace typegrad::io

@@ -3,9 +3,11 @@
 #define BOOST_TEST_MODULE csv
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -106,11 +108,28 @@ BOOST_AUTO_TEST_CASE(truncated_data) {
 }
 
 BOOST_AUTO_TEST_CASE(sizes_that_overflow) {
-    // A float holds magnitudes up to about 3.4e38; from_chars's double up to about 1.8e308.
-    check_refused({{"x,y\n1,1e39\n", "line 2, column 2 (\"y\"): \"1e39\" is beyond float's range"},
+    // A float holds magnitudes up to about 3.4e38; from_chars's double up to about 1.8e308, beyond which
+    // it says only "out of range" (as it does for numbers too small for a double).
+    check_refused({{"x,y\n1,1e39\n", "line 2, column 2 (\"y\"): \"1e39\" is beyond float's range (about 3.4e38)"},
                    {"x,y\n-4e38,1\n", "line 2, column 1 (\"x\"): \"-4e38\" is beyond float's range"},
-                   {"x,y\n1,2\n1e400,1\n", "line 3, column 1 (\"x\"): \"1e400\" is out of range"},
-                   {"x,y\n1," + std::string(400, '9') + "\n", "line 2, column 2 (\"y\"): \"" + std::string(40, '9') + "...\" is out of range"}});
+                   {"x,y\n1,2\n1e400,1\n", "line 3, column 1 (\"x\"): \"1e400\" is beyond float's range"},
+                   {"x,y\n1,2\n-0.0001e99999999999999999999,1\n", "line 3, column 1 (\"x\"): \"-0.0001e99999999999999999999\" is beyond float's range"},
+                   {"x,y\n1,2\n1,1e400x\n", "line 3, column 2 (\"y\"): \"1e400x\" is not a number"},
+                   {"x,y\n1," + std::string(400, '9') + "\n", "line 2, column 2 (\"y\"): \"" + std::string(40, '9') + "...\" is beyond float's range"}});
+}
+
+// Numbers too small for float, even for a double, read as 0 with their sign: the rounding to float
+// (an absolute error below 1.4e-45), not a wrong answer. Float's subnormals are kept.
+BOOST_AUTO_TEST_CASE(sizes_that_underflow_read_as_zero) {
+    const std::string text = "x,y\n1e-50,1e-400\n-1e-400,-0.00001e-999999999999999999999\n" + std::string("0.") + std::string(400, '0') + "1,1e-40\n" +
+                             "1000e-330,2e-45\n";
+    const auto table = io::parse_csv(text, "tiny", "y");
+    BOOST_TEST((table.data.features == std::vector<float>{0, 0, 0, 0}));
+    BOOST_TEST(std::signbit(table.data.features[1]));  // -1e-400 is -0
+    BOOST_TEST(table.data.targets[0] == 0.0f);
+    BOOST_TEST(std::signbit(table.data.targets[1]));
+    BOOST_TEST(table.data.targets[2] == static_cast<float>(1e-40));  // a float subnormal
+    BOOST_TEST(table.data.targets[3] == std::numeric_limits<float>::denorm_min());  // 2e-45 rounds to the smallest
 }
 
 BOOST_AUTO_TEST_CASE(a_file_of_another_format) {

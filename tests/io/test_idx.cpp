@@ -9,15 +9,18 @@
 #include <array>
 #include <bit>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
+#include <limits>
 #include <random>
 #include <span>
 #include <string>
 #include <system_error>
+#include <tuple>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -192,6 +195,40 @@ BOOST_AUTO_TEST_CASE(sbyte_int16_float64_convert) {
     BOOST_CHECK((read_idx(write_plain(dir, "s8", s8)).values == std::vector<float>{0.0f, 127.0f, -128.0f}));
     BOOST_CHECK((read_idx(write_plain(dir, "i16", i16)).values == std::vector<float>{300.0f, -2.0f, -32768.0f}));
     BOOST_CHECK((read_idx(write_plain(dir, "f64", f64)).values == std::vector<float>{0.5f, -1234.75f}));
+}
+
+// float64 values are read as float: a finite value beyond float's range is refused, naming the element
+// and its byte offset, never read as an infinity; stored infinities and NaNs are kept, and values too
+// small for float become 0 (an absolute error below 1.5e-45).
+BOOST_AUTO_TEST_CASE(float64_beyond_float_range_is_an_error) {
+    temp_dir dir;
+    auto f64 = [](std::uint32_t count, std::size_t at, double value) {
+        bytes b = header(0x0E, {count});
+        for (std::uint32_t i = 0; i < count; ++i) put_be64(b, std::bit_cast<std::uint64_t>(i == at ? value : 0.25 * i));
+        return b;
+    };
+    // Element 20000 lies in the third chunk of 8192 values: its index counts the chunks before it.
+    const std::vector<std::tuple<std::uint32_t, std::size_t, double, std::string>> cases{
+        {3, 2, 1e300, "element 2 (byte offset 24): the float64 value 1e+300 is beyond float's range (about 3.4e38)"},
+        {3, 0, -3.5e38, "element 0 (byte offset 8): the float64 value -3.5e+38 is beyond float's range"},
+        {30000, 20000, 1e39, "element 20000 (byte offset 160008): the float64 value 1e+39 is beyond"},
+    };
+    for (const auto& [count, at, value, expected_text] : cases) {
+        const std::string& expected = expected_text;  // a plain reference: clang 14 lambdas cannot capture structured bindings
+        for (const auto& p : {write_plain(dir, "big", f64(count, at, value)), write_gz(dir, "big.gz", f64(count, at, value))})
+            BOOST_CHECK_EXCEPTION(read_idx(p), io_error, message_has(p + ": " + expected));
+    }
+    bytes kept = header(0x0E, {5});
+    for (double v : {double(std::numeric_limits<float>::max()), std::numeric_limits<double>::infinity(), -1e-300, 1e-40,
+                     std::numeric_limits<double>::quiet_NaN()})
+        put_be64(kept, std::bit_cast<std::uint64_t>(v));
+    const auto values = read_idx(write_plain(dir, "kept", kept)).values;
+    BOOST_REQUIRE_EQUAL(values.size(), 5u);
+    BOOST_CHECK_EQUAL(values[0], std::numeric_limits<float>::max());
+    BOOST_CHECK(std::isinf(values[1]) && values[1] > 0);
+    BOOST_CHECK_EQUAL(values[2], 0.0f);
+    BOOST_CHECK(values[3] > 0 && values[3] < std::numeric_limits<float>::min());  // a float subnormal
+    BOOST_CHECK(std::isnan(values[4]));
 }
 
 BOOST_AUTO_TEST_CASE(zero_sized_dimension_is_empty_not_an_error) {

@@ -10,7 +10,11 @@
 #include <span>
 #include <utility>
 #include <string>
+#include <thread>
+#include <tuple>
 #include <vector>
+
+#include <sys/stat.h>
 
 #include "scratch_directory.hpp"
 #include <typegrad/io/model_file.hpp>
@@ -125,6 +129,50 @@ BOOST_AUTO_TEST_CASE(truncated_headers) {
     BOOST_CHECK_EXCEPTION(io::read_safetensors(p), io::io_error, [&](const io::io_error& e) {
         return message_has(e, {p.string(), "the header claims " + std::to_string(good.size()) + " bytes after byte offset 8", "ends at byte offset 28"});
     });
+}
+
+// The header is checked against the file's size before any data is read: a file of a terabyte (sparse,
+// so it takes no disk space) whose header does not fit it is refused at once, having read only its
+// length and header. Reading it whole first, as the reader once did, would need a terabyte of memory.
+BOOST_AUTO_TEST_CASE(a_huge_file_is_judged_by_its_header_before_its_data_is_read) {
+    scratch_directory dir{"typegrad-safetensors"};
+    const fs::path p = dir.path / "huge.safetensors";
+    constexpr std::uintmax_t terabyte = std::uintmax_t{1} << 40;
+    const std::string good = R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+    const std::vector<std::tuple<std::string, std::uint64_t, std::string>> cases{
+        {good, 0, std::to_string(terabyte - 8 - good.size() - 8) + " bytes after the last tensor"},  // the header does not account for the data
+        {good.substr(0, 20), 0, "the JSON header (bytes 8 to 28) is malformed"},
+        {good, terabyte - 8, "the header claims 1099511627768 bytes after byte offset 8, the file ends at byte offset 1099511627776 (and the format's limit"},
+    };
+    for (const auto& [header, claimed, expected_text] : cases) {
+        write_raw(p, header, 8, claimed);
+        fs::resize_file(p, terabyte);
+        const std::string& expected = expected_text;  // a plain reference: clang 14 lambdas cannot capture structured bindings
+        BOOST_CHECK_EXCEPTION(io::read_safetensors(p), io::io_error, [&](const io::io_error& e) { return message_has(e, {p.string(), expected}); });
+    }
+}
+
+// A pipe cannot tell its size: it is read whole, then parsed as a file would be.
+BOOST_AUTO_TEST_CASE(a_pipe_is_read_as_a_file) {
+    scratch_directory dir{"typegrad-safetensors"};
+    const std::vector<float> a{1, 2, 3};
+    io::write_safetensors(dir.path / "m.safetensors", std::vector<io::tensor_to_write>{{"a", io::element_type::f32, {3}, a.data()}});
+    std::ifstream in(dir.path / "m.safetensors", std::ios::binary);
+    const std::string contents{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const fs::path fifo = dir.path / "pipe";
+    BOOST_TEST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    for (const std::size_t size : {contents.size(), std::size_t{20}}) {  // whole, and cut short
+        std::thread writer{[&] { std::ofstream(fifo, std::ios::binary) << contents.substr(0, size); }};
+        try {
+            const auto file = io::read_safetensors(fifo);
+            BOOST_TEST(size == contents.size());
+            BOOST_TEST(file.data.size() == 12u);
+        } catch (const io::io_error& e) {
+            BOOST_TEST(size == 20u);
+            BOOST_TEST(message_has(e, {fifo.string(), "the header claims"}));
+        }
+        writer.join();
+    }
 }
 
 BOOST_AUTO_TEST_CASE(sizes_that_overflow) {

@@ -7,11 +7,13 @@
 // inside, "" for a quote); numbers as std::from_chars reads them, with an optional leading '+'.
 // Refused with an io_error whose message names the file, the line and the column (number and
 // name): a missing (empty) cell; a cell that is not a finite number ("abc", "nan", "inf", "1.5x", a
-// value beyond float's range); a row with more or fewer cells than the header; an empty line between
-// rows; a quoted cell not closed on its line or with text after its closing quote, and a quote inside
-// an unquoted cell; an empty file; a header without rows; an empty or repeated column name; an
-// unknown target column; a file with only the target column; a NUL byte or a lone carriage return
-// (not a text file of lines).
+// value beyond float's range of about 3.4e38, such as 1e39 or 1e400); a row with more or fewer cells
+// than the header; an empty line between rows; a quoted cell not closed on its line or with text after
+// its closing quote, and a quote inside an unquoted cell; an empty file; a header without rows; an
+// empty or repeated column name; an unknown target column; a file with only the target column; a NUL
+// byte or a lone carriage return (not a text file of lines). A value too small for float (below about
+// 1.4e-45 in magnitude, such as 1e-50 or 1e-400) reads as 0 with its sign: that is the rounding to
+// float every value undergoes, not a wrong answer.
 #include <cstddef>
 #include <filesystem>
 #include <string>

@@ -19,6 +19,10 @@ namespace typegrad::io {
 // One IDX file as read from disk.  Elements are converted to float whatever
 // their stored type, because that is what the library computes with; int32
 // values beyond 2^24 and float64 values lose precision in the conversion.
+// A finite float64 value beyond float's range (about 3.4e38) is an io_error
+// naming the element, not an infinity; stored infinities and NaNs are kept,
+// and float64 values too small for float become 0 or subnormal (an absolute
+// error below 1.5e-45).
 struct idx_array {
     std::string path;  // or the name given to parse_idx
     // Element type as stored in the file: 0x08 ubyte, 0x09 sbyte, 0x0B int16,

@@ -46,7 +46,9 @@ struct safetensors_file {
 };
 
 // Reads and validates a whole file: header length within the file, well-formed JSON, known dtypes,
-// offsets that match the shapes, lie within the data, and do not overlap, and no trailing bytes.
+// offsets that match the shapes, lie within the data, and do not overlap, and no trailing bytes. The
+// length and the header are read and checked against the file's size first, the data only then: a
+// file that claims more (or less) than it holds is refused having read only its header.
 safetensors_file read_safetensors(const std::filesystem::path& path);
 
 // The same for a file's contents already in memory; `name` stands for the path in the result and in
