@@ -86,3 +86,28 @@ BOOST_AUTO_TEST_CASE(pooling_values) {
     BOOST_TEST(g.value(averaged)(0, 0, 2, 3) == (13.0 + 14 + 18 + 19) / 4);
     BOOST_TEST(g.value(global)(0, 0) == 9.5);
 }
+
+// Windows up to 16 x 16 keep their winners in bytes, larger ones in T: both route each gradient to
+// the first maximum of its window.
+BOOST_AUTO_TEST_CASE(max_pool_gradients_reach_the_first_maximum_of_each_window) {
+    const auto x = tg::input<1, 17, 34>;
+    const auto small = tg::max_pool<2>(x);  // 8x17 outputs
+    const auto large = tg::max_pool<17>(x);  // 1x2
+    auto g = tg::compile<double>(tg::sum(small) + 10.0 * tg::sum(large));
+    g.track_gradient(x);
+    std::vector<double> xs(17 * 34, 0.0);
+    xs[3 * 34 + 5] = 1;                 // a small window's and the left large window's maximum
+    xs[16 * 34 + 33] = xs[16 * 34 + 32] = 2;  // outside every small window (row 16); a tie in the right large window
+    g.bind(x, xs);
+    g.forward(1);
+    g.backward();
+    const auto gx = g.gradient(x);
+    BOOST_TEST(gx(0, 0, 3, 5) == 1.0 + 10.0);
+    BOOST_TEST(gx(0, 0, 16, 32) == 10.0);  // the first of the tie
+    BOOST_TEST(gx(0, 0, 16, 33) == 0.0);
+    BOOST_TEST(gx(0, 0, 0, 0) == 1.0);     // a window of zeros: its first element
+    BOOST_TEST(gx(0, 0, 0, 1) == 0.0);
+    double total = 0;
+    for (double v : gx.flat()) total += v;
+    BOOST_TEST(total == 8.0 * 17 + 10.0 * 2);
+}

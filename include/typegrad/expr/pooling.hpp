@@ -5,6 +5,7 @@
 // error instead. global_average_pool averages each channel's whole plane.
 #include <algorithm>
 #include <string_view>
+#include <type_traits>
 
 #include <typegrad/expr/conv2d.hpp>
 #include <typegrad/expr/node.hpp>
@@ -42,10 +43,21 @@ struct pool {
         static constexpr std::size_t flops = in::channels * plane * Window * Window;
     };
 
-    // Max pooling keeps, per output, the index of the input that won.
+    // Max pooling keeps, per output, where in its window the maximum was: a byte for windows up to
+    // 16 x 16 (a quarter of the memory of a float index), else an index in T.
+    template <class T>
+    using window_index = std::conditional_t<Window * Window <= 256, unsigned char, T>;
     template <class T, class X>
     static std::size_t scratch_size(std::size_t batch) {
-        return Max ? rows_of<X>(batch) * traits<X>::shape::size : 0;
+        const std::size_t indices = rows_of<X>(batch) * traits<X>::shape::size;
+        return Max ? (indices * sizeof(window_index<T>) + sizeof(T) - 1) / sizeof(T) : 0;
+    }
+    template <class T>
+    static window_index<T>* winners(T* scratch) {
+        if constexpr (std::is_same_v<window_index<T>, T>)
+            return scratch;
+        else
+            return reinterpret_cast<window_index<T>*>(scratch);
     }
 
     // Calls pool_plane(p) for every (sample, channel) plane p of the batch. Planes are independent:
@@ -66,7 +78,7 @@ struct pool {
         using t = traits<X>;
         for_each_plane<X>(a, [&](std::size_t p) {
             if constexpr (Max)
-                kernels::max_pool_plane(t::geometry, a.in[0] + p * t::in_plane, a.out + p * t::plane, a.scratch + p * t::plane);
+                kernels::max_pool_plane(t::geometry, a.in[0] + p * t::in_plane, a.out + p * t::plane, winners(a.scratch) + p * t::plane);
             else
                 kernels::avg_pool_plane(t::geometry, a.in[0] + p * t::in_plane, a.out + p * t::plane);
         });
@@ -80,8 +92,7 @@ struct pool {
             T* gx = a.grad_in[0] + p * t::in_plane;
             const T* g = a.grad_out + p * t::plane;
             if constexpr (Max) {
-                const T* winner = a.scratch + p * t::plane;
-                for (std::size_t o = 0; o < t::plane; ++o) gx[std::size_t(winner[o])] += g[o];
+                kernels::max_pool_plane_backward(t::geometry, g, winners(a.scratch) + p * t::plane, gx);
             } else {
                 kernels::avg_pool_plane_backward(t::geometry, g, gx);
             }

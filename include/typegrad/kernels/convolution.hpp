@@ -51,18 +51,29 @@ void col2im_add(const window_geometry& g, std::size_t channels, const T* cols, T
 
 // Max pooling of one plane: out = max over each window; `argmax` keeps the winner's input index
 // (as T: plane indices are far below 2^24) for backward.
-template <class T>
-void max_pool_plane(const window_geometry& g, const T* x, T* out, T* argmax) {
+// `winner` receives, per output, the position of the maximum within its window (ki * kernel + kj):
+// a byte for windows up to 16 x 16.
+template <class T, class Index>
+void max_pool_plane(const window_geometry& g, const T* x, T* out, Index* winner) {
     for (std::size_t oy = 0; oy < g.out_height; ++oy)
         for (std::size_t ox = 0; ox < g.out_width; ++ox) {
-            std::size_t best = (oy * g.stride) * g.width + ox * g.stride;
+            const T* window = x + (oy * g.stride) * g.width + ox * g.stride;
+            std::size_t best = 0;
+            T largest = window[0];
             for (std::size_t ki = 0; ki < g.kernel; ++ki)
-                for (std::size_t kj = 0; kj < g.kernel; ++kj) {
-                    const std::size_t i = (oy * g.stride + ki) * g.width + ox * g.stride + kj;
-                    if (x[i] > x[best]) best = i;
-                }
-            out[oy * g.out_width + ox] = x[best];
-            argmax[oy * g.out_width + ox] = T(best);
+                for (std::size_t kj = 0; kj < g.kernel; ++kj)
+                    if (window[ki * g.width + kj] > largest) largest = window[ki * g.width + kj], best = ki * g.kernel + kj;
+            out[oy * g.out_width + ox] = largest;
+            winner[oy * g.out_width + ox] = Index(best);
+        }
+}
+
+template <class T, class Index>
+void max_pool_plane_backward(const window_geometry& g, const T* gout, const Index* winner, T* gx) {
+    for (std::size_t oy = 0; oy < g.out_height; ++oy)
+        for (std::size_t ox = 0; ox < g.out_width; ++ox) {
+            const std::size_t o = oy * g.out_width + ox, w = std::size_t(winner[o]);
+            gx[(oy * g.stride + w / g.kernel) * g.width + ox * g.stride + w % g.kernel] += gout[o];
         }
 }
 
