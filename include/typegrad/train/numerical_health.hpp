@@ -7,6 +7,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <typegrad/expr/parameters.hpp>
@@ -17,7 +18,7 @@ class non_finite_error : public std::runtime_error {
 public:
     non_finite_error(std::string tensor, std::string kind, std::size_t epoch, std::size_t batch, const std::string& message)
         : std::runtime_error(message), tensor_{std::move(tensor)}, kind_{std::move(kind)}, epoch_{epoch}, batch_{batch} {}
-    const std::string& tensor() const { return tensor_; }  // "3.weight", "the loss"
+    const std::string& tensor() const { return tensor_; }  // a parameter tensor's name ("3.weight"), or "the loss", "the logits"
     const std::string& kind() const { return kind_; }      // "activation", "gradient", "parameter"
     std::size_t epoch() const { return epoch_; }           // from 1
     std::size_t batch() const { return batch_; }           // from 1; 0: at the epoch's end
@@ -51,15 +52,15 @@ void require_finite(std::span<const T> values, const std::string& tensor, const 
     const std::string step = at.batch ? "epoch " + std::to_string(at.epoch) + ", batch " + std::to_string(at.batch)
                                       : "the end of epoch " + std::to_string(at.epoch);
     throw non_finite_error(tensor, kind, at.epoch, at.batch,
-                           "typegrad: fit: non-finite " + std::string(kind) + " in " + tensor + " (" + value + " at index " + std::to_string(i) +
+                           "typegrad: fit: non-finite " + std::string(kind) + " in " + (tensor.starts_with("the ") ? tensor : "tensor \"" + tensor + "\"") + " (" + value + " at index " + std::to_string(i) +
                                ") at " + step + "; training stopped" + at.after);
 }
 
-// Per parameter tensor, each named as in model files ("tensor \"0.weight\"").
+// Per parameter tensor, each named as in model files ("0.weight").
 template <class T>
 void require_finite(std::span<const T> flat, const std::vector<parameter_tensor>& tensors, const char* kind, const check_point& at) {
     if (first_non_finite(flat) == flat.size()) return;  // one pass in the usual case
-    for (const auto& t : tensors) require_finite(flat.subspan(t.offset, t.size), "tensor \"" + t.name + "\"", kind, at);
+    for (const auto& t : tensors) require_finite(flat.subspan(t.offset, t.size), t.name, kind, at);
     require_finite(flat, "the parameter vector", kind, at);
 }
 
