@@ -286,6 +286,12 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_that_does_not_fit_the_run_is_refused_and_nothi
                                                      "tensor \"optimizer.adam.first.0.weight\" is not part of this network, optimiser or run"});
                           });
 
+    // Other training data of the same size (another split, say).
+    auto narrow_net = classifier(narrow_scores, 3);
+    tg::adam<float> narrow_opt{{.learning_rate = 0.02}};
+    BOOST_CHECK_EXCEPTION(tg::fit(narrow_net, narrow_opt, blobs(200, 5), &validation_set, points, classes, options, narrow_scores), tg::io::io_error,
+                          [&](const tg::io::io_error& e) { return message_has(e, {path, "the training data differ from the run's"}); });
+
     // Damaged files: a truncated one, a header with a changed shape, a model file that is no checkpoint.
     const fs::path truncated = dir.path / "truncated.safetensors";
     fs::copy_file(path, truncated);

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <span>
 #include <string>
@@ -46,7 +47,8 @@ struct fit_state {
     double base_learning_rate = not_measured;
     std::size_t batch_size = 0;
     bool shuffle = true;
-    std::vector<epoch_report> history;  // completed epochs
+    std::uint64_t data_fingerprint = 0;  // checkpoint_fingerprint of the training data
+    std::vector<epoch_report> history;   // completed epochs
 
     void start_epoch() {
         batch = 0;
@@ -96,6 +98,7 @@ void save_checkpoint(const std::string& path, const Graph& graph, const Opt& opt
         {"run.batch_size", checkpoint_text(state.batch_size)},
         {"run.samples", checkpoint_text(batches.order().size())},
         {"run.shuffle", state.shuffle ? "true" : "false"},
+        {"run.data_fingerprint", checkpoint_text(std::size_t(state.data_fingerprint))},
         {"optimizer", optimiser.kind},
         {"optimizer.steps", checkpoint_text(optimiser.steps)},
         {"shuffler.generator", checkpoint_text(batches.generator().state())},
@@ -140,6 +143,10 @@ void load_checkpoint(const std::string& path, Graph& graph, Opt& opt, minibatche
     const std::size_t batch_size = file.count("run.batch_size");
     if (batch_size != state.batch_size)
         file.differs("the batch size is " + std::to_string(batch_size) + ", this run's is " + std::to_string(state.batch_size));
+    const std::size_t fingerprint = file.count("run.data_fingerprint");
+    if (fingerprint != std::size_t(state.data_fingerprint))
+        file.differs("the training data differ from the run's: same number of samples, other values or another order (fingerprint " +
+                     std::to_string(fingerprint) + ", this run's " + std::to_string(state.data_fingerprint) + ")");
     const std::string shuffle = file.text("run.shuffle");
     if (shuffle != (state.shuffle ? "true" : "false")) file.differs("shuffling is " + shuffle + ", this run's is " + (state.shuffle ? "true" : "false"));
     const double rate = file.number("learning_rate.base");

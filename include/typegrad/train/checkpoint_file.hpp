@@ -3,6 +3,7 @@
 // tensors and exact scalar metadata. Compiled apart (src/train/checkpoint_file.cpp), so that fit()
 // does not pull the file formats into every program that trains.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -32,6 +33,9 @@ using checkpoint_metadata = std::vector<std::pair<std::string, std::string>>;
 // Atomic (io::write_safetensors): until the new file replaces it, the previous checkpoint at `path`
 // stays whole, so an interruption while writing never leaves a broken checkpoint.
 void write_checkpoint_file(const std::string& path, const std::vector<checkpoint_tensor>& tensors, const checkpoint_metadata& metadata);
+
+// A 64-bit hash of the training data (features, then targets), to refuse resuming on other data.
+std::uint64_t checkpoint_fingerprint(std::span<const std::byte> features, std::span<const std::byte> targets);
 
 // Exact text forms of the scalar state: numbers round-trip bit for bit.
 std::string checkpoint_text(double value);

@@ -141,6 +141,8 @@ std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& 
     state.shuffle = options.shuffle;
     state.gradient_norm_sums.assign(tensors.size(), 0.0);
     if constexpr (has_rate) state.base_learning_rate = opt.options().learning_rate;
+    if (!options.checkpoint.empty() || !options.resume.empty())
+        state.data_fingerprint = checkpoint_fingerprint(std::as_bytes(std::span(data.features)), std::as_bytes(std::span(data.targets)));
     if constexpr (checkpointable)
         if (!options.resume.empty()) load_checkpoint(options.resume, graph, opt, batches, state);
     const std::string kept = options.checkpoint.empty() ? "" : "; the checkpoint file " + options.checkpoint + " was not overwritten";
