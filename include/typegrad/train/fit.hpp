@@ -158,7 +158,7 @@ std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& 
     const auto stop_requested = [&] { return options.stop && options.stop->load(); };
 
     while (state.epoch <= options.epochs) {
-        if (validation && options.patience > 0 && state.epochs_since_best >= options.patience) break;  // a run resumed after it stopped early
+        if (validation && options.patience > 0 && state.epochs_since_best >= options.patience) break;  // early stopping (checked here for a resumed run)
         const auto start = std::chrono::steady_clock::now();
         if (state.batch == 0) {
             state.start_epoch();
@@ -229,7 +229,8 @@ std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& 
         ++state.epoch;
         state.start_epoch();
         save();
-        if (stop_requested()) {
+        const bool finished = state.epoch > options.epochs || (validation && options.patience > 0 && state.epochs_since_best >= options.patience);
+        if (!finished && stop_requested()) {
             std::vector<epoch_report> history = state.history;
             history.back().interrupted = true;
             return history;
