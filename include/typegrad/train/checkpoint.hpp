@@ -12,17 +12,15 @@
 // stopping's best loss and count, the run's batch size, dataset size and shuffling, and the history.
 // Loading checks all of it against the run before it changes anything: all or nothing.
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <span>
 #include <string>
-#include <type_traits>
-#include <utility>
 #include <vector>
 
-#include <typegrad/train/checkpoint_file.hpp>
+#include <typegrad/expr/parameters.hpp>
+#include <typegrad/kernels/random.hpp>
 #include <typegrad/train/history.hpp>
 #include <typegrad/train/minibatches.hpp>
 #include <typegrad/train/optimizer.hpp>
@@ -58,134 +56,66 @@ struct fit_state {
     }
 };
 
-namespace detail {
+// What a checkpoint holds of the graph, the optimiser and the shuffler, copied out of them (or to be
+// copied into them): the part of the writing and checking that does not depend on their types is
+// compiled once (src/train/checkpoint.cpp), for float and double.
+template <class T>
+struct run_parts {
+    std::vector<parameter_tensor> tensors;
+    std::vector<T> parameters;
+    optimizer_state<T> optimiser;
+    std::vector<std::size_t> order;  // the shuffler's
+    std::size_t position = 0;        // in `order`
+    random_generator::state_type shuffler{}, dropout{};
+};
 
-inline std::string optimizer_prefix(const std::string& kind, const std::string& vector) { return "optimizer." + kind + "." + vector + "."; }
-inline constexpr const char* best_prefix = "early_stopping.best.";
+// A 64-bit hash of the training data (features, then targets), to refuse resuming on other data.
+std::uint64_t checkpoint_fingerprint(std::span<const std::byte> features, std::span<const std::byte> targets);
 
-}  // namespace detail
+// A generator's state as the checkpoint's metadata holds it: its four words in hex, then its spare
+// normal deviate or "-".
+std::string checkpoint_text(const random_generator::state_type& generator);
+
+// Writes atomically (io::write_safetensors): the previous checkpoint at `path` stays whole until the
+// new one replaces it.
+template <class T>
+void write_checkpoint(const std::string& path, const run_parts<T>& run, const fit_state<T>& state);
+
+// Reads `path` and checks it against `run` and `state` as the run was set up (tensor names, dtypes
+// and shapes; the optimiser's kind and vectors; the dataset's size and fingerprint; the batch size,
+// shuffling and base learning rate). Any difference throws one io::io_error naming the file and each
+// difference, and changes nothing; else both are replaced by the checkpoint's.
+template <class T>
+void read_checkpoint(const std::string& path, run_parts<T>& run, fit_state<T>& state);
+
+extern template void write_checkpoint<float>(const std::string&, const run_parts<float>&, const fit_state<float>&);
+extern template void write_checkpoint<double>(const std::string&, const run_parts<double>&, const fit_state<double>&);
+extern template void read_checkpoint<float>(const std::string&, run_parts<float>&, fit_state<float>&);
+extern template void read_checkpoint<double>(const std::string&, run_parts<double>&, fit_state<double>&);
 
 template <class Graph, class Opt, class T, class Target, class V = typename Graph::value_type>
     requires checkpointable_optimizer<Opt, V>
 void save_checkpoint(const std::string& path, const Graph& graph, const Opt& opt, const minibatches<T, Target>& batches, const fit_state<V>& state) {
-    constexpr bool f64 = std::is_same_v<V, double>;
-    const auto tensors = graph.parameter_tensors();
-    std::vector<checkpoint_tensor> out;
-    const auto add_all = [&](const std::string& prefix, const V* flat) {
-        for (const auto& t : tensors) out.push_back({prefix + t.name, t.shape, f64, flat + t.offset});
-    };
-    add_all("", graph.parameters().data());
-    const optimizer_state<V> optimiser = opt.state();
-    const std::vector<V> zeros(optimiser.vectors.empty() ? 0 : graph.parameter_count(), V(0));  // before the first step: zeros act the same
-    for (const auto& [name, values] : optimiser.vectors) add_all(detail::optimizer_prefix(optimiser.kind, name), values.empty() ? zeros.data() : values.data());
-    if (!state.best_parameters.empty()) add_all(detail::best_prefix, state.best_parameters.data());
-    const std::vector<double> order(batches.order().begin(), batches.order().end());
-    out.push_back({"shuffler.order", {order.size()}, true, order.data()});
-
-    const checkpoint_metadata metadata{
-        {"position.epoch", checkpoint_text(state.epoch)},
-        {"position.batch", checkpoint_text(state.batch)},
-        {"position.steps", checkpoint_text(state.steps)},
-        {"epoch.loss_sum", checkpoint_text(state.loss_sum)},
-        {"epoch.seconds", checkpoint_text(state.seconds)},
-        {"epoch.samples", checkpoint_text(state.samples)},
-        {"epoch.correct", checkpoint_text(state.correct)},
-        {"epoch.gradient_norm_sums", checkpoint_text(std::span<const double>(state.gradient_norm_sums))},
-        {"early_stopping.best_loss", checkpoint_text(state.best_loss)},
-        {"early_stopping.epochs_since_best", checkpoint_text(state.epochs_since_best)},
-        {"early_stopping.best_weights", state.best_parameters.empty() ? "none" : "kept"},
-        {"learning_rate.base", checkpoint_text(state.base_learning_rate)},
-        {"run.batch_size", checkpoint_text(state.batch_size)},
-        {"run.samples", checkpoint_text(batches.order().size())},
-        {"run.shuffle", state.shuffle ? "true" : "false"},
-        {"run.data_fingerprint", checkpoint_text(std::size_t(state.data_fingerprint))},
-        {"optimizer", optimiser.kind},
-        {"optimizer.steps", checkpoint_text(optimiser.steps)},
-        {"shuffler.generator", checkpoint_text(batches.generator().state())},
-        {"shuffler.position", checkpoint_text(batches.position())},
-        {"dropout.generator", checkpoint_text(graph.dropout_generator().state())},
-        {"history", checkpoint_text(std::span<const epoch_report>(state.history))},
-    };
-    write_checkpoint_file(path, out, metadata);
+    const run_parts<V> run{graph.parameter_tensors(),
+                           {graph.parameters().begin(), graph.parameters().end()},
+                           opt.state(),
+                           {batches.order().begin(), batches.order().end()},
+                           batches.position(),
+                           batches.generator().state(),
+                           graph.dropout_generator().state()};
+    write_checkpoint(path, run, state);
 }
 
-// Restores a run from `path`. `state` comes in as the run was set up (batch size, base learning rate,
-// shuffling): a checkpoint of another run, network or optimiser is refused with every difference
-// named, and nothing is changed.
+// Restores a run from `path`, all of it or (with an io::io_error naming every difference) nothing.
 template <class Graph, class Opt, class T, class Target, class V = typename Graph::value_type>
     requires checkpointable_optimizer<Opt, V>
 void load_checkpoint(const std::string& path, Graph& graph, Opt& opt, minibatches<T, Target>& batches, fit_state<V>& state) {
-    constexpr bool f64 = std::is_same_v<V, double>;
-    checkpoint_reader file{path};
-    const auto tensors = graph.parameter_tensors();
-    file.expect_tensors(tensors, f64);
-
-    optimizer_state<V> optimiser = opt.state();
-    const std::string kind = file.text("optimizer");
-    if (!kind.empty() && kind != optimiser.kind)
-        file.differs("the optimiser is " + kind + ", this run's is " + optimiser.kind);
-    else
-        for (const auto& v : optimiser.vectors) file.expect_tensors(tensors, f64, detail::optimizer_prefix(optimiser.kind, v.first));
-    optimiser.steps = file.count("optimizer.steps");
-
-    fit_state<V> loaded = state;
-    const std::string best = file.text("early_stopping.best_weights");
-    if (best == "kept") file.expect_tensors(tensors, f64, detail::best_prefix);
-    else if (!best.empty() && best != "none") file.differs("metadata \"early_stopping.best_weights\" is \"" + best + "\", not \"kept\" or \"none\"");
-    const std::size_t samples = file.count("run.samples");
-    if (samples != batches.order().size())
-        file.differs("the run trained on " + std::to_string(samples) + " samples, this one has " + std::to_string(batches.order().size()));
-    const std::vector<std::size_t> order = file.order("shuffler.order", batches.order().size());
-    const std::size_t position = file.count("shuffler.position");
-    const auto shuffler = file.generator("shuffler.generator");
-    const auto dropout = file.generator("dropout.generator");
-
-    const std::size_t batch_size = file.count("run.batch_size");
-    if (batch_size != state.batch_size)
-        file.differs("the batch size is " + std::to_string(batch_size) + ", this run's is " + std::to_string(state.batch_size));
-    const std::size_t fingerprint = file.count("run.data_fingerprint");
-    if (fingerprint != std::size_t(state.data_fingerprint))
-        file.differs("the training data differ from the run's: same number of samples, other values or another order (fingerprint " +
-                     std::to_string(fingerprint) + ", this run's " + std::to_string(state.data_fingerprint) + ")");
-    const std::string shuffle = file.text("run.shuffle");
-    if (shuffle != (state.shuffle ? "true" : "false")) file.differs("shuffling is " + shuffle + ", this run's is " + (state.shuffle ? "true" : "false"));
-    const double rate = file.number("learning_rate.base");
-    if (!(rate == state.base_learning_rate || (std::isnan(rate) && std::isnan(state.base_learning_rate))))
-        file.differs("the base learning rate is " + checkpoint_text(rate) + ", this run's is " + checkpoint_text(state.base_learning_rate));
-
-    loaded.epoch = file.count("position.epoch");
-    loaded.batch = file.count("position.batch");
-    loaded.steps = file.count("position.steps");
-    loaded.loss_sum = file.number("epoch.loss_sum");
-    loaded.seconds = file.number("epoch.seconds");
-    loaded.samples = file.count("epoch.samples");
-    loaded.correct = file.count("epoch.correct");
-    loaded.gradient_norm_sums = file.numbers("epoch.gradient_norm_sums", tensors.size());
-    loaded.best_loss = file.number("early_stopping.best_loss");
-    loaded.epochs_since_best = file.count("early_stopping.epochs_since_best");
-    loaded.history = file.history("history");
-    if (loaded.epoch == 0) file.differs("metadata \"position.epoch\" is 0; epochs count from 1");
-    if (loaded.batch > 0 && position != std::min(loaded.batch * state.batch_size, batches.order().size()))
-        file.differs("metadata \"shuffler.position\" is " + std::to_string(position) + ", which is not where batch " + std::to_string(loaded.batch) +
-                     " ends");
-    if (position > batches.order().size()) file.differs("metadata \"shuffler.position\" is past the end of the order");
-    file.finish();
-
-    // All checked: from here on nothing fails, so the run is restored whole or not at all.
-    for (const auto& t : tensors) file.copy(t.name, graph.parameters().data() + t.offset);
-    for (auto& [name, values] : optimiser.vectors) {
-        values.resize(graph.parameter_count());
-        for (const auto& t : tensors) file.copy(detail::optimizer_prefix(optimiser.kind, name) + t.name, values.data() + t.offset);
-    }
-    opt.set_state(optimiser);
-    loaded.best_parameters.clear();
-    if (best == "kept") {
-        loaded.best_parameters.resize(graph.parameter_count());
-        for (const auto& t : tensors) file.copy(detail::best_prefix + t.name, loaded.best_parameters.data() + t.offset);
-    }
-    batches.restore(order, position, shuffler);
-    graph.dropout_generator().set_state(dropout);
-    state = std::move(loaded);
+    run_parts<V> run{graph.parameter_tensors(), std::vector<V>(graph.parameter_count()), opt.state(), std::vector<std::size_t>(batches.order().size()), 0, {}, {}};
+    read_checkpoint(path, run, state);
+    std::copy(run.parameters.begin(), run.parameters.end(), graph.parameters().begin());
+    opt.set_state(run.optimiser);
+    batches.restore(run.order, run.position, run.shuffler);
+    graph.dropout_generator().set_state(run.dropout);
 }
 
 }  // namespace typegrad
