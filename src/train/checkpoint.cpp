@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <map>
 #include <cstring>
+#include <map>
 #include <system_error>
 
 #include <nlohmann/json.hpp>
@@ -17,8 +17,8 @@ namespace typegrad {
 namespace {
 
 // The __metadata__ entry that marks a file as a checkpoint, and its value for this layout.
-inline constexpr const char* checkpoint_format_key = "format";
-inline constexpr const char* checkpoint_format = "typegrad checkpoint 1";
+constexpr const char* checkpoint_format_key = "format";
+constexpr const char* checkpoint_format = "typegrad checkpoint 1";
 
 // A tensor to write: product(shape) values of float or double.
 struct checkpoint_tensor {
@@ -46,8 +46,7 @@ std::string checkpoint_text(std::span<const epoch_report> history);
 class checkpoint_reader {
 public:
     explicit checkpoint_reader(const std::string& path);  // throws io::io_error for an unreadable or non-checkpoint file
-    ~checkpoint_reader();
-    checkpoint_reader(const checkpoint_reader&) = delete;
+    checkpoint_reader(const checkpoint_reader&) = delete;  // check_ refers to file_
     checkpoint_reader& operator=(const checkpoint_reader&) = delete;
 
     // Each of `tensors`, named `prefix` + its name, as the network has it (dtype and shape).
@@ -70,11 +69,9 @@ public:
     void copy(const std::string& name, void* destination) const;
 
 private:
-    struct impl;
-    std::unique_ptr<impl> impl_;
+    io::safetensors_file file_;
+    io::tensor_check check_{file_};
 };
-
-
 
 template <class Number>
 bool parse(const std::string& text, Number& value) {
@@ -138,31 +135,20 @@ std::string checkpoint_text(std::span<const epoch_report> history) {
     return epochs.dump();
 }
 
-struct checkpoint_reader::impl {
-    explicit impl(io::safetensors_file f) : file{std::move(f)} {}
-    impl(const impl&) = delete;  // `check` refers to `file`
-    impl& operator=(const impl&) = delete;
-
-    io::safetensors_file file;
-    io::tensor_check check{file};
-};
-
-checkpoint_reader::checkpoint_reader(const std::string& path) : impl_{std::make_unique<impl>(io::read_safetensors(path))} {
-    const auto& metadata = impl_->file.metadata;
+checkpoint_reader::checkpoint_reader(const std::string& path) : file_{io::read_safetensors(path)} {
+    const auto& metadata = file_.metadata;
     const auto format = metadata.find(checkpoint_format_key);
     if (format == metadata.end() || format->second != checkpoint_format)
-        throw io::io_error(impl_->file.path + ": not a typegrad checkpoint (its __metadata__ lacks \"" + checkpoint_format_key + "\": \"" +
+        throw io::io_error(file_.path + ": not a typegrad checkpoint (its __metadata__ lacks \"" + checkpoint_format_key + "\": \"" +
                            checkpoint_format + "\"; a model file is read by io::load_parameters)");
 }
 
-checkpoint_reader::~checkpoint_reader() = default;
-
 void checkpoint_reader::expect_tensors(std::span<const parameter_tensor> tensors, bool f64, const std::string& prefix) {
-    impl_->check.expect(tensors, f64 ? io::element_type::f64 : io::element_type::f32, prefix);
+    check_.expect(tensors, f64 ? io::element_type::f64 : io::element_type::f32, prefix);
 }
 
 std::vector<std::size_t> checkpoint_reader::order(const std::string& name, std::size_t n) {
-    const io::stored_tensor* s = impl_->check.expect_present(name);
+    const io::stored_tensor* s = check_.expect_present(name);
     if (!s) return {};
     if (s->type != io::element_type::f64 || s->shape != std::vector<std::size_t>{n}) {
         differs("tensor \"" + name + "\" is " + std::string(io::name_of(s->type)) + " " + io::shape_text(s->shape) + ", the shuffler's order of this dataset is F64 [" +
@@ -170,7 +156,7 @@ std::vector<std::size_t> checkpoint_reader::order(const std::string& name, std::
         return {};
     }
     std::vector<double> values(n);
-    std::memcpy(values.data(), impl_->file.data.data() + s->begin, n * sizeof(double));
+    std::memcpy(values.data(), file_.data.data() + s->begin, n * sizeof(double));
     std::vector<std::size_t> order(n);
     std::vector<bool> seen(n, false);
     for (std::size_t i = 0; i < n; ++i) {
@@ -187,8 +173,8 @@ std::vector<std::size_t> checkpoint_reader::order(const std::string& name, std::
 }
 
 std::string checkpoint_reader::text(const std::string& key) {
-    const auto found = impl_->file.metadata.find(key);
-    if (found != impl_->file.metadata.end()) return found->second;
+    const auto found = file_.metadata.find(key);
+    if (found != file_.metadata.end()) return found->second;
     differs("metadata \"" + key + "\" is missing");
     return {};
 }
@@ -218,7 +204,7 @@ std::vector<double> checkpoint_reader::numbers(const std::string& key, std::size
         values.push_back(v);
         begin = end + 1;
     }
-    if (values.size() != n && !(t.empty() && !impl_->file.metadata.contains(key)))
+    if (values.size() != n && !(t.empty() && !file_.metadata.contains(key)))
         differs("metadata \"" + key + "\" holds " + std::to_string(values.size()) + " numbers, this network needs " + std::to_string(n));
     values.resize(n);
     return values;
@@ -267,16 +253,16 @@ std::vector<epoch_report> checkpoint_reader::history(const std::string& key) {
     return history;
 }
 
-void checkpoint_reader::differs(std::string line) { impl_->check.problems.push_back(std::move(line)); }
+void checkpoint_reader::differs(std::string line) { check_.problems.push_back(std::move(line)); }
 
 void checkpoint_reader::finish() {
-    impl_->check.no_others("part of this network, optimiser or run");
-    impl_->check.refuse_if_any("cannot resume from this checkpoint, it does not fit this run");
+    check_.no_others("part of this network, optimiser or run");
+    check_.refuse_if_any("cannot resume from this checkpoint, it does not fit this run");
 }
 
 void checkpoint_reader::copy(const std::string& name, void* destination) const {
-    const io::stored_tensor& s = impl_->file.tensors.at(name);
-    std::memcpy(destination, impl_->file.data.data() + s.begin, s.end - s.begin);
+    const io::stored_tensor& s = file_.tensors.at(name);
+    std::memcpy(destination, file_.data.data() + s.begin, s.end - s.begin);
 }
 
 std::string optimizer_prefix(const std::string& kind, const std::string& vector) { return "optimizer." + kind + "." + vector + "."; }
