@@ -28,11 +28,23 @@ def run(*args, expect_status=0, expect_text=None):
 
 with tempfile.TemporaryDirectory() as tmp:
     out = Path(tmp) / "out"
-    run("--epochs", "1", "--limit", "6000", "--out", str(out), "--min-accuracy", "0.65")
+    report = run("--epochs", "1", "--limit", "6000", "--out", str(out), "--min-accuracy", "0.65", "--grad-report")
     summary = json.loads((out / "summary.json").read_text())
     for key in ("test_accuracy", "epochs", "train_seconds", "confusion_matrix", "history"):
         if key not in summary:
             failures.append(f"summary.json lacks {key}")
+    # Per-layer norms: printed with --grad-report, and in the history, for each of the 8 parameter tensors.
+    if "gradient norm" not in report or "10.weight" not in report:
+        failures.append(f"--grad-report printed no per-layer norms:\n{report[-2000:]}")
+    norms = summary.get("history", [{}])[0].get("norms", [])
+    if [n["tensor"] for n in norms] != ["0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias", "10.weight", "10.bias"] or \
+            not all(n["gradient_norm"] > 0 and n["weight_norm"] > 0 for n in norms):
+        failures.append(f"summary.json's history lacks the per-layer norms: {norms}")
+    if not (out / "checkpoint.safetensors").exists():
+        failures.append("no checkpoint was written to <out>/checkpoint.safetensors")
+    # A learning rate of 1 makes Adam's steps blow the gradients up: the warning names the layer and epoch.
+    run("--epochs", "1", "--limit", "1000", "--lr", "1.0", "--out", str(Path(tmp) / "exploding"), "--no-plots",
+        expect_text="warning: epoch 1: the gradient norm of layer 0.weight is")
     if sum(map(sum, summary.get("confusion_matrix", [[0]]))) != 10000:
         failures.append("the confusion matrix does not count the 10000 test images")
     for picture in ("learning_curve.png", "confusion_matrix.png"):
@@ -50,6 +62,8 @@ with tempfile.TemporaryDirectory() as tmp:
     run("--data", str(Path(tmp) / "nowhere"), expect_status=1, expect_text="nowhere: no such directory")
     run("--epochs", "0", expect_status=105, expect_text="--epochs")
     run("--evaluate", expect_status=107, expect_text="--evaluate requires --load")
+    run("--resume", str(out / "model.safetensors"), "--out", str(Path(tmp) / "resumed"), expect_status=1,
+        expect_text="model.safetensors: not a typegrad checkpoint")
     broken = Path(tmp) / "broken"
     broken.mkdir()
     for name in DATA.glob("*.gz"):

@@ -2,8 +2,12 @@
 // ReLU and 2x2 max-pooling, then dense 128 with dropout and a dense softmax output) trained with Adam
 // on the real Fashion-MNIST, with a validation split and early stopping; it reports the test
 // accuracy, the confusion matrix and per-class recall, and writes a JSON summary, the model
-// (safetensors) and two PNG pictures. Run through scripts/demo; --help lists the options.
+// (safetensors) and two PNG pictures. A checkpoint is written after each epoch; on SIGINT or SIGTERM
+// the current step is finished, the checkpoint written and the program ends saying how to resume
+// (--resume). Run through scripts/demo; --help lists the options.
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -14,6 +18,7 @@
 #include <typegrad/report/plots.hpp>
 #include <typegrad/report/progress_bar.hpp>
 #include <typegrad/train/classification_report.hpp>
+#include <typegrad/train/stop_signals.hpp>
 #include <typegrad/typegrad.hpp>
 
 #include "fashion_mnist_options.hpp"
@@ -24,6 +29,17 @@ namespace tg = typegrad;
 namespace {
 
 const std::vector<std::string>& class_names = tg::io::fashion_mnist_class_names();
+
+// The command that continues a stopped run: this run's options, with --resume <checkpoint>.
+std::string resume_command(int argc, char** argv, const std::string& checkpoint) {
+    std::string command = "scripts/demo";
+    for (int i = 1; i < argc; ++i) {
+        const std::string argument = argv[i];
+        if (argument == "--resume") ++i;  // and its value
+        else if (!argument.starts_with("--resume=")) command += " " + argument;
+    }
+    return command + " --resume " + checkpoint;
+}
 
 }  // namespace
 
@@ -59,6 +75,8 @@ int main(int argc, char** argv) {
 
             tg::adam<float> optimiser{{.learning_rate = options.learning_rate}};
             tg::report::progress_bar progress{options.epochs};
+            const std::atomic<bool>& stop = tg::stop_on_signals();
+            if (!options.resume.empty()) std::cout << "resuming from " << options.resume << std::endl;  // flushed: a log shows it at once
             const auto start = std::chrono::steady_clock::now();
             run.history = tg::fit(net, optimiser, split.train, &split.validation, pixels, labels,
                                   {.epochs = options.epochs,
@@ -67,9 +85,27 @@ int main(int argc, char** argv) {
                                    .learning_rate_factor = tg::cosine_schedule{.epochs = options.epochs, .minimum = 0.1},
                                    .patience = options.patience,
                                    .on_batch = [&](const tg::batch_report& b) { progress.update(b); },
-                                   .on_epoch = [&](const tg::epoch_report& e) { progress.finish_epoch(e); }},
+                                   .on_epoch =
+                                       [&](const tg::epoch_report& e) {
+                                           progress.finish_epoch(e);
+                                           print_gradient_health(e, options.grad_report);
+                                       },
+                                   .checkpoint = options.checkpoint,
+                                   .resume = options.resume,
+                                   .stop = &stop},
                                   logits);
             run.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (!run.history.empty() && run.history.back().interrupted) {
+                const tg::epoch_report& last = run.history.back();
+                const char* signal = tg::stop_signal() == SIGTERM ? "SIGTERM" : "SIGINT";
+                if (std::isnan(last.validation_loss))
+                    std::printf("\nstopped by %s in epoch %zu after batch %zu; ", signal, last.epoch, last.batches);
+                else
+                    std::printf("\nstopped by %s after epoch %zu; ", signal, last.epoch);
+                std::printf("the run is saved in %s\nto resume: %s\n", options.checkpoint.c_str(),
+                            resume_command(argc, argv, options.checkpoint).c_str());
+                return 128 + tg::stop_signal();
+            }
             tg::io::save_parameters(net, options.save, {{"network", "W3"}, {"dataset", "fashion-mnist"}});
             run.model_file = options.save;
             std::printf("trained %zu epochs in %.1f s (%.1f min); the weights of the best validation epoch are kept and saved to %s\n",

@@ -22,7 +22,13 @@ std::optional<fashion_mnist_options> parse_options(int argc, char** argv, int& e
     app.add_option("--json", o.json, "summary file (default: <out>/summary.json)");
     app.add_option("--save", o.save, "model file to write, safetensors (default: <out>/model.safetensors)");
     auto* load = app.add_option("--load", o.load, "model file to start from, safetensors");
-    app.add_flag("--evaluate", o.evaluate, "only evaluate the --load model on the test set")->needs(load);
+    auto* evaluate = app.add_flag("--evaluate", o.evaluate, "only evaluate the --load model on the test set")->needs(load);
+    app.add_option("--checkpoint", o.checkpoint,
+                   "checkpoint written after each epoch and on SIGINT/SIGTERM, safetensors (default: <out>/checkpoint.safetensors)");
+    app.add_option("--resume", o.resume, "continue the run saved in this checkpoint (give the options of the run that wrote it)")
+        ->excludes(load)
+        ->excludes(evaluate);
+    app.add_flag("--grad-report", o.grad_report, "print each layer's weight and mean gradient norms after each epoch");
     app.add_option("--limit", o.limit, "use only the first N training images (0: all)")->capture_default_str();
     app.add_option("--min-accuracy", o.min_accuracy, "exit with status 3 if the test accuracy is below this")->check(CLI::Range(0.0, 1.0));
     app.add_flag("!--no-plots", o.plots, "do not draw the PNG pictures");
@@ -34,5 +40,6 @@ std::optional<fashion_mnist_options> parse_options(int argc, char** argv, int& e
     }
     if (o.json.empty()) o.json = o.out_dir + "/summary.json";
     if (o.save.empty()) o.save = o.out_dir + "/model.safetensors";
+    if (o.checkpoint.empty()) o.checkpoint = o.out_dir + "/checkpoint.safetensors";
     return o;
 }

@@ -25,6 +25,9 @@ struct fashion_mnist_options {
     std::string load;
     bool evaluate = false;         // with --load: only evaluate on the test set
     bool plots = true;
+    std::string checkpoint;        // written after each epoch and when stopped by a signal; default: <out>/checkpoint.safetensors
+    std::string resume;            // a checkpoint to continue from
+    bool grad_report = false;      // print each layer's weight and gradient norms after each epoch
 };
 
 // The parsed options, or the exit status when the program should stop (--help, a bad option).

@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE fit
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <set>
@@ -171,4 +172,57 @@ BOOST_AUTO_TEST_CASE(the_history_reports_what_evaluate_and_accuracy_measure) {
     BOOST_TEST(last.accuracy == tg::accuracy(net, validation, points, classes, scores, 100));
     BOOST_TEST(history.back().accuracy > 0.8);
     BOOST_TEST(std::isnan(tg::fit(net, opt, train, points, classes, {.epochs = 1}).back().accuracy));
+}
+
+BOOST_AUTO_TEST_CASE(fit_clamps_each_gradient_value) {
+    // One full-batch step of plain SGD moves each weight by exactly lr * clamp(g, -limit, limit).
+    const double limit = 0.05;
+    auto net = classifier();
+    const auto data = blobs(32, 2);
+    const std::vector<float> before(net.parameters().begin(), net.parameters().end());
+    net.bind(points, data.features_of(0, 32));
+    net.bind(classes, data.targets_of(0, 32));
+    net.forward(32);
+    net.backward();
+    const std::vector<float> gradients(net.gradients().begin(), net.gradients().end());
+    tg::sgd<float> opt{{.learning_rate = 0.1}};
+    tg::fit(net, opt, data, points, classes, {.epochs = 1, .batch_size = 32, .shuffle = false, .clip_value = limit});
+    std::size_t clamped = 0;
+    for (std::size_t i = 0; i < before.size(); ++i) {
+        const float g = std::clamp(gradients[i], float(-limit), float(limit));
+        clamped += g != gradients[i];
+        BOOST_TEST(net.parameters()[i] == before[i] - float(0.1) * g, boost::test_tools::tolerance(1e-6f));
+    }
+    BOOST_TEST(clamped > 0u);  // else the test would prove nothing
+    BOOST_TEST(clamped < before.size());
+    BOOST_CHECK_THROW(tg::fit(net, opt, data, points, classes, {.clip_value = -1}), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(the_history_holds_per_layer_weight_and_mean_gradient_norms) {
+    // Two full-batch epochs without shuffling: epoch 1's gradient norms are those of the first step
+    // (measured by hand, before clipping), its weight norms those after it.
+    auto net = classifier();
+    const auto data = blobs(32, 2);
+    net.bind(points, data.features_of(0, 32));
+    net.bind(classes, data.targets_of(0, 32));
+    net.forward(32);
+    net.backward();
+    const auto first = tg::parameter_norms(net);
+    tg::sgd<float> opt{{.learning_rate = 0.1}};
+    std::vector<tg::tensor_norms> after_epoch_1;
+    const auto history = tg::fit(net, opt, data, points, classes,
+                                 {.epochs = 2, .batch_size = 32, .shuffle = false, .clip_norm = 1e-3,
+                                  .on_epoch = [&](const tg::epoch_report& e) {
+                                      if (e.epoch == 1) after_epoch_1 = tg::parameter_norms(net);
+                                  }});
+    BOOST_REQUIRE_EQUAL(history[0].norms.size(), 4u);
+    for (std::size_t t = 0; t < 4; ++t) {
+        BOOST_TEST(history[0].norms[t].name == first[t].name);
+        BOOST_TEST(history[0].norms[t].gradient_norm == first[t].gradient_norm, boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(history[0].norms[t].parameter_norm == after_epoch_1[t].parameter_norm, boost::test_tools::tolerance(1e-12));
+    }
+    double total = 0;
+    for (const auto& n : history[0].norms) total += n.gradient_norm * n.gradient_norm;
+    BOOST_TEST(std::sqrt(total) > 10 * 1e-3);  // measured before clipping to 1e-3
+    BOOST_TEST(history[1].norms[0].gradient_norm != history[0].norms[0].gradient_norm);
 }

@@ -144,6 +144,9 @@ public:
     // Training (the default) or evaluation: dropout acts only in training.
     void set_training(bool training) { training_ = training; }
     bool training() const { return training_; }
+    // The generator of dropout masks: checkpoints (train/checkpoint.hpp) save and restore its state.
+    random_generator& dropout_generator() { return dropout_rng_; }
+    const random_generator& dropout_generator() const { return dropout_rng_; }
 
     // ---- threads ----
     // Splits each step's work over `n` threads (the caller and n - 1 workers kept by the graph).

@@ -11,6 +11,7 @@
 
 #include <typegrad/autodiff/parameter_tensors.hpp>
 #include <typegrad/io/safetensors.hpp>
+#include <typegrad/io/tensor_checks.hpp>
 
 namespace typegrad::io {
 
@@ -32,29 +33,10 @@ std::map<std::string, std::string> load_parameters(Graph& graph, const std::file
     using T = typename Graph::value_type;
     const safetensors_file file = read_safetensors(path);
     const auto expected = graph.parameter_tensors();
-    std::vector<std::string> problems;
-    std::map<std::string, bool> known;
-    for (const auto& t : expected) {
-        known[t.name] = true;
-        const auto found = file.tensors.find(t.name);
-        if (found == file.tensors.end()) {
-            problems.push_back("tensor \"" + t.name + "\" is missing");
-            continue;
-        }
-        const stored_tensor& s = found->second;
-        if (s.type != element_type_of<T>)
-            problems.push_back("tensor \"" + t.name + "\" is " + std::string(name_of(s.type)) + ", the network computes in " +
-                               std::string(name_of(element_type_of<T>)));
-        else if (s.shape != t.shape)
-            problems.push_back("tensor \"" + t.name + "\" has shape " + shape_text(s.shape) + ", the network's is " + shape_text(t.shape));
-    }
-    for (const auto& [name, tensor] : file.tensors)
-        if (!known.contains(name)) problems.push_back("tensor \"" + name + "\" is not a parameter of this network");
-    if (!problems.empty()) {
-        std::string message = file.path + ": does not fit this network, nothing was loaded:";
-        for (const auto& p : problems) message += "\n  " + p;
-        throw io_error(message);
-    }
+    tensor_check check{file};
+    check.expect(expected, element_type_of<T>);
+    check.no_others("a parameter of this network");
+    check.refuse_if_any("does not fit this network");
     for (const auto& t : expected) {
         const stored_tensor& s = file.tensors.at(t.name);
         std::memcpy(graph.parameters().data() + t.offset, file.data.data() + s.begin, s.end - s.begin);

@@ -2,7 +2,9 @@
 // typegrad's own random generator and distributions. The standard distributions are
 // implementation-defined, so a seed would give different weights under libstdc++ and libc++; these
 // give bit-identical streams everywhere.
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <numbers>
 #include <utility>
@@ -64,6 +66,20 @@ public:
         return radius * std::cos(2 * std::numbers::pi * u2);
     }
     double normal(double mean, double stddev) { return mean + stddev * normal(); }
+
+    // The whole state, for checkpoints (train/checkpoint.hpp): restoring it continues the same stream.
+    struct state_type {
+        std::array<std::uint64_t, 4> words;
+        double spare_normal;
+        bool spare_normal_valid;
+        bool operator==(const state_type&) const = default;
+    };
+    state_type state() const { return {{state_[0], state_[1], state_[2], state_[3]}, spare_normal_, spare_normal_valid_}; }
+    void set_state(const state_type& s) {
+        for (std::size_t i = 0; i < 4; ++i) state_[i] = s.words[i];
+        spare_normal_ = s.spare_normal;
+        spare_normal_valid_ = s.spare_normal_valid;
+    }
 
     // Fisher-Yates shuffle.
     template <class RandomIt>

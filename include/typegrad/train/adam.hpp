@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include <typegrad/train/optimizer.hpp>
+
 namespace typegrad {
 
 struct adam_options {
@@ -51,6 +53,15 @@ public:
     const adam_options& options() const { return options_; }
     void set_learning_rate(double lr) { options_.learning_rate = lr; }
     std::size_t steps() const { return steps_; }
+
+    // For checkpoints: the step count (bias correction) and the moments.
+    optimizer_state<T> state() const { return {"adam", steps_, {{"first", first_}, {"second", second_}}}; }
+    void set_state(const optimizer_state<T>& s) {
+        detail::require_state_of(s, state());
+        steps_ = s.steps;
+        first_ = s.vectors[0].second;
+        second_ = s.vectors[1].second;
+    }
 
 private:
     adam_options options_;

@@ -1,8 +1,10 @@
 #pragma once
 // fit(): the usual training loop over minibatches, with an optional validation set (early stopping
-// that keeps the best weights), a learning-rate schedule, gradient clipping, and a per-epoch history.
+// that keeps the best weights), a learning-rate schedule, gradient clipping, a per-epoch history with
+// per-layer norms, checkpoints to resume from, a cooperative stop (signals) and a NaN/Inf guard.
 // It only calls public steps (bind, forward, backward, step), so a user can write the same loop by hand.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -14,11 +16,13 @@
 #include <type_traits>
 #include <vector>
 
+#include <typegrad/train/checkpoint.hpp>
 #include <typegrad/train/dataset.hpp>
 #include <typegrad/train/evaluation_pass.hpp>
 #include <typegrad/train/gradient_clipping.hpp>
 #include <typegrad/train/history.hpp>
 #include <typegrad/train/minibatches.hpp>
+#include <typegrad/train/numerical_health.hpp>
 #include <typegrad/train/optimizer.hpp>
 #include <typegrad/train/predictions.hpp>
 
@@ -34,10 +38,26 @@ struct fit_options {
     bool shuffle = true;
     std::function<double(std::size_t epoch)> learning_rate_factor{};  // a schedule (train/learning_rate_schedule.hpp); empty: constant
     double clip_norm = 0;       // clip the gradient's global norm to this; 0: no clipping
+    double clip_value = 0;      // clamp each gradient value to [-clip_value, clip_value] (before clip_norm); 0: no clamping
     std::size_t patience = 0;   // with validation data: stop after this many epochs without a lower validation loss; 0: never
     bool restore_best = true;   // with validation data: end with the weights of the epoch of lowest validation loss
     std::function<void(const batch_report&)> on_batch{};
-    std::function<void(const epoch_report&)> on_epoch{};  // called after each epoch
+    std::function<void(const epoch_report&)> on_epoch{};  // called after each completed epoch
+    // Stop at the first NaN or infinity in the loss or the logits, a gradient or a parameter, with a
+    // non_finite_error naming it and the step (train/numerical_health.hpp). Costs a pass over the
+    // gradients and the parameters per step.
+    bool check_finite = false;
+    // Write a checkpoint (train/checkpoint.hpp) here after each epoch and when stopped; empty: none.
+    // Weights that are not finite are never written: fit() throws a non_finite_error instead, and the
+    // last checkpoint stays.
+    std::string checkpoint{};
+    // Continue the run saved in this checkpoint, at the step after the one it was written at; the rest
+    // of the options must be those of the run that wrote it (batch size, shuffling, base learning rate).
+    std::string resume{};
+    // Read after each step: once true (set by a signal handler, train/stop_signals.hpp), fit() writes a
+    // checkpoint where it stands, within the epoch if need be, and returns the history with the last
+    // report marked interrupted. The weights are left as they are (early stopping's best are not restored).
+    const std::atomic<bool>* stop = nullptr;
 };
 
 struct evaluation {
@@ -77,77 +97,147 @@ double evaluate_loss(Graph& graph, const dataset<T, Target>& data, const Input& 
     return evaluate(graph, data, input, target, batch_size).loss;
 }
 
+namespace detail {
+
+// The report of an epoch from its sums so far: norms are the mean of the steps' gradient norms and
+// the weights' norms now.
+template <class Graph, class V>
+epoch_report report_of(const Graph& graph, const fit_state<V>& state, const std::vector<parameter_tensor>& tensors, bool classifier) {
+    epoch_report report{.epoch = state.epoch, .batches = state.batch};
+    report.loss = state.samples ? state.loss_sum / double(state.samples) : not_measured;
+    if (classifier) report.accuracy = state.samples ? double(state.correct) / double(state.samples) : not_measured;
+    for (std::size_t i = 0; i < tensors.size(); ++i)
+        report.norms.push_back({tensors[i].name, gradient_norm(std::span<const V>(graph.parameters().subspan(tensors[i].offset, tensors[i].size))),
+                                state.batch ? state.gradient_norm_sums[i] / double(state.batch) : not_measured});
+    return report;
+}
+
+}  // namespace detail
+
 // Trains on `data`; with a non-null `validation`, evaluates it after each epoch for early stopping.
 // `logits` (optional) is the classifier's output node, for training and validation accuracy.
+// Returns the history of the run: with fit_options::resume, the epochs before the checkpoint too.
 template <class Graph, class Opt, class T, class Target, class Input, class TargetLeaf, class Logits = no_logits>
 std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& data, const dataset<T, Target>* validation, const Input& input,
                               const TargetLeaf& target, const fit_options& options, const Logits& logits = {}) {
+    using V = typename Graph::value_type;
     constexpr bool classifier = !std::is_same_v<Logits, no_logits>;
     constexpr bool has_rate = requires { opt.set_learning_rate(1.0); opt.options().learning_rate; };
+    constexpr bool checkpointable = checkpointable_optimizer<Opt, V>;
     if constexpr (classifier) require_one_label_per_sample(data, "fit");
     if (options.learning_rate_factor && !has_rate)
         throw std::invalid_argument("typegrad: fit: a learning-rate schedule needs an optimiser with set_learning_rate()");
     if (options.clip_norm < 0) throw std::invalid_argument("typegrad: fit: clip_norm must not be negative");
+    if (options.clip_value < 0) throw std::invalid_argument("typegrad: fit: clip_value must not be negative");
+    if (!checkpointable && (!options.checkpoint.empty() || !options.resume.empty()))
+        throw std::invalid_argument("typegrad: fit: checkpoints need an optimiser with state() and set_state() (train/optimizer.hpp)");
     if (validation) validation->validate();
 
     minibatches<T, Target> batches{data, options.batch_size, options.seed, options.shuffle};
     graph.reserve(options.batch_size);
-    double base_rate = not_measured;
-    if constexpr (has_rate) base_rate = opt.options().learning_rate;
-    std::vector<epoch_report> history;
-    history.reserve(options.epochs);
-    std::vector<typename Graph::value_type> best_parameters;
-    double best_loss = std::numeric_limits<double>::infinity();
-    std::size_t epochs_since_best = 0;
-
-    for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
-        const auto start = std::chrono::steady_clock::now();
-        epoch_report report{.epoch = epoch};
-        if constexpr (has_rate) {
-            if (options.learning_rate_factor) opt.set_learning_rate(base_rate * options.learning_rate_factor(epoch));
-            report.learning_rate = opt.options().learning_rate;
+    const std::vector<parameter_tensor> tensors = graph.parameter_tensors();
+    fit_state<V> state;
+    state.batch_size = options.batch_size;
+    state.shuffle = options.shuffle;
+    state.gradient_norm_sums.assign(tensors.size(), 0.0);
+    if constexpr (has_rate) state.base_learning_rate = opt.options().learning_rate;
+    if (!options.checkpoint.empty() || !options.resume.empty())
+        state.data_fingerprint = checkpoint_fingerprint(std::as_bytes(std::span(data.features)), std::as_bytes(std::span(data.targets)));
+    if constexpr (checkpointable)
+        if (!options.resume.empty()) load_checkpoint(options.resume, graph, opt, batches, state);
+    const std::string kept = options.checkpoint.empty() ? "" : "; the checkpoint file " + options.checkpoint + " was not overwritten";
+    const auto save = [&] {
+        if constexpr (checkpointable) {
+            if (options.checkpoint.empty()) return;
+            // Never replace a good checkpoint with weights that cannot be trained on.
+            const detail::check_point at = state.batch == 0 ? detail::check_point{state.epoch - 1, 0, kept} : detail::check_point{state.epoch, state.batch, kept};
+            detail::require_finite(std::span<const V>(graph.parameters()), tensors, "parameter", at);
+            save_checkpoint(options.checkpoint, graph, opt, batches, state);
         }
-        double total = 0;
-        std::size_t seen = 0, correct = 0, batch = 0;
-        batches.start_epoch();
+    };
+    const auto stop_requested = [&] { return options.stop && options.stop->load(); };
+
+    while (state.epoch <= options.epochs) {
+        if (validation && options.patience > 0 && state.epochs_since_best >= options.patience) break;  // early stopping (checked here for a resumed run)
+        const auto start = std::chrono::steady_clock::now();
+        if (state.batch == 0) {
+            state.start_epoch();
+            batches.start_epoch();
+        }
+        const double seconds_before = state.seconds;  // of this epoch, before the checkpoint it resumed from
+        const auto seconds = [&] { return seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+        double learning_rate = not_measured;
+        if constexpr (has_rate) {
+            if (options.learning_rate_factor) opt.set_learning_rate(state.base_learning_rate * options.learning_rate_factor(state.epoch));
+            learning_rate = opt.options().learning_rate;
+        }
         while (batches.next()) {
+            const detail::check_point at{state.epoch, state.batch + 1, kept};
             graph.bind(input, batches.features());
             graph.bind(target, batches.targets());
             graph.forward(batches.size());
+            if (options.check_finite) {
+                const V loss = graph.loss();
+                detail::require_finite(std::span<const V>(&loss, 1), "the loss", "activation", at);
+                if constexpr (classifier) detail::require_finite(graph.value(logits).flat(), "the logits", "activation", at);
+            }
             graph.backward();
+            for (std::size_t i = 0; i < tensors.size(); ++i)
+                state.gradient_norm_sums[i] += gradient_norm(std::span<const V>(graph.gradients().subspan(tensors[i].offset, tensors[i].size)));
+            if (options.check_finite) detail::require_finite(std::span<const V>(graph.gradients()), tensors, "gradient", at);
+            if (options.clip_value > 0) clip_gradient_value(graph.gradients(), options.clip_value);
             if (options.clip_norm > 0) clip_gradient_norm(graph.gradients(), options.clip_norm);
             step(opt, graph);
-            total += double(graph.loss()) * double(batches.size());
-            seen += batches.size();
-            if constexpr (classifier) correct += detail::correct_predictions(graph, logits, batches.targets(), batches.size());
+            if (options.check_finite) detail::require_finite(std::span<const V>(graph.parameters()), tensors, "parameter", at);
+            ++state.batch;
+            ++state.steps;
+            state.loss_sum += double(graph.loss()) * double(batches.size());
+            state.samples += batches.size();
+            if constexpr (classifier) state.correct += detail::correct_predictions(graph, logits, batches.targets(), batches.size());
             if (options.on_batch)
-                options.on_batch({epoch, ++batch, batches.batches_per_epoch(), seen, total / double(seen),
-                                  classifier ? double(correct) / double(seen) : not_measured,
-                                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
+                options.on_batch({state.epoch, state.batch, batches.batches_per_epoch(), state.samples, state.loss_sum / double(state.samples),
+                                  classifier ? double(state.correct) / double(state.samples) : not_measured, seconds()});
+            if (stop_requested()) {
+                state.seconds = seconds();
+                save();
+                std::vector<epoch_report> history = state.history;
+                history.push_back(detail::report_of(graph, state, tensors, classifier));
+                history.back().learning_rate = learning_rate;
+                history.back().seconds = state.seconds;
+                history.back().interrupted = true;
+                return history;
+            }
         }
-        report.loss = total / double(data.size());
-        if constexpr (classifier) report.accuracy = double(correct) / double(data.size());
-        bool stop = false;
+        epoch_report report = detail::report_of(graph, state, tensors, classifier);
+        report.learning_rate = learning_rate;
         if (validation) {
             const evaluation v = evaluate(graph, *validation, input, target, options.batch_size, logits);
             report.validation_loss = v.loss;
             report.validation_accuracy = v.accuracy;
-            if (v.loss < best_loss) {
-                best_loss = v.loss;
-                epochs_since_best = 0;
+            if (v.loss < state.best_loss) {
+                state.best_loss = v.loss;
+                state.epochs_since_best = 0;
                 report.best = true;
-                if (options.restore_best) best_parameters.assign(graph.parameters().begin(), graph.parameters().end());
+                if (options.restore_best) state.best_parameters.assign(graph.parameters().begin(), graph.parameters().end());
             } else {
-                stop = options.patience > 0 && ++epochs_since_best >= options.patience;
+                ++state.epochs_since_best;
             }
         }
-        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        history.push_back(report);
-        if (options.on_epoch) options.on_epoch(history.back());
-        if (stop) break;
+        report.seconds = seconds();
+        state.history.push_back(report);
+        if (options.on_epoch) options.on_epoch(state.history.back());
+        ++state.epoch;
+        state.start_epoch();
+        save();
+        const bool finished = state.epoch > options.epochs || (validation && options.patience > 0 && state.epochs_since_best >= options.patience);
+        if (!finished && stop_requested()) {
+            std::vector<epoch_report> history = state.history;
+            history.back().interrupted = true;
+            return history;
+        }
     }
-    if (!best_parameters.empty()) std::copy(best_parameters.begin(), best_parameters.end(), graph.parameters().begin());
-    return history;
+    if (!state.best_parameters.empty()) std::copy(state.best_parameters.begin(), state.best_parameters.end(), graph.parameters().begin());
+    return state.history;
 }
 
 template <class Graph, class Opt, class T, class Target, class Input, class TargetLeaf>

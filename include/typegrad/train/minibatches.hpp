@@ -7,6 +7,7 @@
 #include <numeric>
 #include <span>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <typegrad/kernels/random.hpp>
@@ -46,6 +47,20 @@ public:
         }
         next_ += count_;
         return true;
+    }
+
+    // For checkpoints (train/checkpoint.hpp): the current order (each epoch shuffles the previous one),
+    // the index of the next sample in it, and the generator. restore() continues exactly there.
+    std::span<const std::size_t> order() const { return order_; }
+    std::size_t position() const { return next_; }
+    const random_generator& generator() const { return rng_; }
+    void restore(std::span<const std::size_t> order, std::size_t position, const random_generator::state_type& generator) {
+        if (order.size() != order_.size() || position > order.size())
+            throw std::invalid_argument("typegrad: minibatches: restore() was given an order of " + std::to_string(order.size()) + " samples at " +
+                                        std::to_string(position) + ", the dataset has " + std::to_string(order_.size()));
+        std::copy(order.begin(), order.end(), order_.begin());
+        next_ = position;
+        rng_.set_state(generator);
     }
 
     std::size_t size() const { return count_; }

@@ -8,13 +8,9 @@
 
 #include <typegrad/autodiff/parameter_tensors.hpp>
 #include <typegrad/train/gradient_clipping.hpp>
+#include <typegrad/train/history.hpp>
 
 namespace typegrad {
-
-struct tensor_norms {
-    std::string name;  // as in graph::parameter_tensors(), e.g. "0.weight"
-    double parameter_norm, gradient_norm;
-};
 
 // Gradients are those of the last backward().
 template <class Graph>

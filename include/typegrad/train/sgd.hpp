@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include <typegrad/train/optimizer.hpp>
+
 namespace typegrad {
 
 struct sgd_options {
@@ -25,6 +27,7 @@ public:
 
     void step(std::span<T> parameters, std::span<const T> gradients) {
         if (parameters.size() != gradients.size()) throw std::invalid_argument("typegrad: sgd: parameters and gradients differ in size");
+        ++steps_;
         const T lr = T(options_.learning_rate), mu = T(options_.momentum);
         if (options_.momentum == 0) {
             for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i] -= lr * gradients[i];
@@ -39,10 +42,24 @@ public:
 
     const sgd_options& options() const { return options_; }
     void set_learning_rate(double lr) { options_.learning_rate = lr; }
+    std::size_t steps() const { return steps_; }
+
+    // For checkpoints: the momentum buffer, when there is a momentum.
+    optimizer_state<T> state() const {
+        optimizer_state<T> s{"sgd", steps_, {}};
+        if (options_.momentum > 0) s.vectors.push_back({"momentum", velocity_});
+        return s;
+    }
+    void set_state(const optimizer_state<T>& s) {
+        detail::require_state_of(s, state());
+        steps_ = s.steps;
+        if (options_.momentum > 0) velocity_ = s.vectors[0].second;
+    }
 
 private:
     sgd_options options_;
     std::vector<T> velocity_;
+    std::size_t steps_ = 0;
 };
 
 }  // namespace typegrad

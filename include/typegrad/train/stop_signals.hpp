@@ -1,0 +1,16 @@
+#pragma once
+// Stopping a training run cleanly on Ctrl-C (SIGINT) or SIGTERM: the handler only sets a flag
+// (async-signal-safe), which fit() reads after each step (fit_options::stop) to write a checkpoint
+// and return. The handlers are installed once, with SA_RESETHAND: a second signal ends the process
+// the usual way, for a run that does not stop soon enough.
+#include <atomic>
+
+namespace typegrad {
+
+// Installs the handlers (the first call only) and returns the flag they set.
+const std::atomic<bool>& stop_on_signals();
+
+// The signal that set the flag (SIGINT, SIGTERM), or 0.
+int stop_signal();
+
+}  // namespace typegrad
