@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <typegrad/typegrad.hpp>
@@ -139,6 +140,15 @@ BOOST_AUTO_TEST_CASE(activations_run_in_place_when_their_input_has_no_other_user
     BOOST_CHECK_EXCEPTION(lean.gradient(rectified), std::logic_error, message_contains<std::logic_error>("call keep_intermediates()"));
     BOOST_TEST(lean.gradient(conv)(1, 3, 2, 2) == kept.gradient(conv)(1, 3, 2, 2));
     BOOST_TEST(tg::gradient_check(lean, 5).max_relative_error <= 1e-6);
+    // for_each_value visits what is still there, named as summary() names it (hidden, used twice, has
+    // two positions, #5 and its copy): conv's values are relu's now, the last dense's sigmoid's.
+    std::vector<std::string> layers;
+    std::size_t values = 0;
+    lean.for_each_value([&](const std::string& layer, std::span<const double> v) { layers.push_back(layer), values += v.size(); });
+    const std::vector<std::string> expected{"relu at #2", "max_pool at #3", "flatten at #4", "dense at #5", "tanh at #6", "add at #13",
+                                            "sigmoid at #15", "mse_loss at #17"};
+    BOOST_TEST(layers == expected, boost::test_tools::per_element());
+    BOOST_TEST(values == 5 * (144 + 36 + 36 + 3 + 3 + 3 + 2) + 1);
 }
 
 BOOST_AUTO_TEST_CASE(gradients_whose_lives_do_not_overlap_share_memory) {

@@ -51,13 +51,14 @@ std::string contents(const std::filesystem::path& path) {
 
 BOOST_AUTO_TEST_CASE(the_log_of_a_negative_is_a_non_finite_activation) {
     // The dense layer's outputs are small (Glorot weights, inputs near 1): minus 10, they are negative.
+    // The first non-finite activation in tape order is named as net.summary() lists it: log at #3.
     const auto out = tg::log((x | tg::dense<1>) - 10.0);
     auto net = tg::compile<float>(tg::mse_loss(out, y));
     net.initialize(1);
     tg::sgd<float> opt{{.learning_rate = 0.01}};
     const tg::fit_options options{.epochs = 1, .batch_size = 8, .check_finite = true};
     BOOST_CHECK_EXCEPTION(tg::fit(net, opt, positive_regression(64), x, y, options), tg::non_finite_error, [](const tg::non_finite_error& e) {
-        return names(e, "the loss", "activation", 1, 1, {"non-finite activation in the loss", "at epoch 1, batch 1", "nan"});
+        return names(e, "log at #3", "activation", 1, 1, {"non-finite activation in the output of log at #3", "at epoch 1, batch 1", "nan"});
     });
 }
 

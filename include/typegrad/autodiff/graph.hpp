@@ -254,6 +254,19 @@ public:
 
     std::size_t batch() const { return batch_; }
 
+    // Calls visit(layer, values) for every computed node's value after forward(), in tape order,
+    // `layer` as summary() names it ("conv2d at #1", "dense 'enc' at #4"). Values an in-place
+    // activation overwrote are visited as that activation's.
+    template <class Visit>
+    void for_each_value(Visit&& visit) const {
+        for (std::size_t p = 0; p < position_count; ++p) {
+            if (canonical_[p] != p || info_[p].feed != feed_kind::none || overwritten_by_[p] != npos || !value_[p]) continue;
+            std::string layer{info_[p].kind};
+            if (!info_[p].name.empty()) layer += " '" + std::string(info_[p].name) + "'";
+            visit(layer + " at #" + std::to_string(p), std::span<const T>(value_[p], value_count(p, batch_)));
+        }
+    }
+
     // A table of the graph's layers, one row per node: position, operation, output shape, parameters.
     void summary(std::ostream& out) const;
 

@@ -43,9 +43,9 @@ struct fit_options {
     bool restore_best = true;   // with validation data: end with the weights of the epoch of lowest validation loss
     std::function<void(const batch_report&)> on_batch{};
     std::function<void(const epoch_report&)> on_epoch{};  // called after each completed epoch
-    // Stop at the first NaN or infinity in the loss or the logits, a gradient or a parameter, with a
-    // non_finite_error naming it and the step (train/numerical_health.hpp). Costs a pass over the
-    // gradients and the parameters per step.
+    // Stop at the first NaN or infinity in an activation (the first layer in tape order), a gradient
+    // or a parameter, with a non_finite_error naming it and the step (train/numerical_health.hpp).
+    // Costs a pass over the activations, the gradients and the parameters per step.
     bool check_finite = false;
     // Write a checkpoint (train/checkpoint.hpp) here after each epoch and when stopped; empty: none.
     // Weights that are not finite are never written: fit() throws a non_finite_error instead, and the
@@ -176,11 +176,8 @@ std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& 
             graph.bind(input, batches.features());
             graph.bind(target, batches.targets());
             graph.forward(batches.size());
-            if (options.check_finite) {
-                const V loss = graph.loss();
-                detail::require_finite(std::span<const V>(&loss, 1), "the loss", "activation", at);
-                if constexpr (classifier) detail::require_finite(graph.value(logits).flat(), "the logits", "activation", at);
-            }
+            if (options.check_finite)
+                graph.for_each_value([&](const std::string& layer, std::span<const V> values) { detail::require_finite(values, layer, "activation", at); });
             graph.backward();
             for (std::size_t i = 0; i < tensors.size(); ++i)
                 state.gradient_norm_sums[i] += gradient_norm(std::span<const V>(graph.gradients().subspan(tensors[i].offset, tensors[i].size)));

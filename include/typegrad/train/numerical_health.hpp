@@ -7,6 +7,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,7 +19,7 @@ class non_finite_error : public std::runtime_error {
 public:
     non_finite_error(std::string tensor, std::string kind, std::size_t epoch, std::size_t batch, const std::string& message)
         : std::runtime_error(message), tensor_{std::move(tensor)}, kind_{std::move(kind)}, epoch_{epoch}, batch_{batch} {}
-    const std::string& tensor() const { return tensor_; }  // a parameter tensor's name ("3.weight"), or "the loss", "the logits"
+    const std::string& tensor() const { return tensor_; }  // a parameter tensor's name ("3.weight"), or a layer's output ("log at #3")
     const std::string& kind() const { return kind_; }      // "activation", "gradient", "parameter"
     std::size_t epoch() const { return epoch_; }           // from 1
     std::size_t batch() const { return batch_; }           // from 1; 0: at the epoch's end
@@ -49,10 +50,13 @@ void require_finite(std::span<const T> values, const std::string& tensor, const 
     const std::size_t i = first_non_finite(values);
     if (i == values.size()) return;
     const std::string value = std::isnan(values[i]) ? "nan" : values[i] > 0 ? "inf" : "-inf";
+    const std::string where = std::string_view(kind) == "activation" ? "the output of " + tensor
+                              : tensor.starts_with("the ")           ? tensor
+                                                                     : "tensor \"" + tensor + "\"";
     const std::string step = at.batch ? "epoch " + std::to_string(at.epoch) + ", batch " + std::to_string(at.batch)
                                       : "the end of epoch " + std::to_string(at.epoch);
     throw non_finite_error(tensor, kind, at.epoch, at.batch,
-                           "typegrad: fit: non-finite " + std::string(kind) + " in " + (tensor.starts_with("the ") ? tensor : "tensor \"" + tensor + "\"") + " (" + value + " at index " + std::to_string(i) +
+                           "typegrad: fit: non-finite " + std::string(kind) + " in " + where + " (" + value + " at index " + std::to_string(i) +
                                ") at " + step + "; training stopped" + at.after);
 }
 
