@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "scratch_directory.hpp"
+#include "message_has.hpp"
 #include <typegrad/io/csv.hpp>
 
 namespace fs = std::filesystem;
@@ -22,15 +23,7 @@ namespace {
 
 using typegrad::testing::scratch_directory;
 
-bool message_has(const io::io_error& e, std::initializer_list<std::string> parts) {
-    const std::string text = e.what();
-    for (const auto& part : parts)
-        if (text.find(part) == std::string::npos) {
-            BOOST_TEST_MESSAGE("message lacks \"" << part << "\": " << text);
-            return false;
-        }
-    return true;
-}
+using typegrad::testing::message_has;
 
 // Each case: the file's contents and what its message must say after "<file>: ".
 using cases = std::vector<std::pair<std::string, std::string>>;

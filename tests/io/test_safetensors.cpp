@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "scratch_directory.hpp"
+#include "message_has.hpp"
 #include <typegrad/io/model_file.hpp>
 #include <typegrad/typegrad.hpp>
 
@@ -37,15 +38,7 @@ fs::path write_raw(const fs::path& path, const std::string& header, std::size_t 
     return path;
 }
 
-bool message_has(const io::io_error& e, std::initializer_list<std::string> parts) {
-    const std::string text = e.what();
-    for (const auto& part : parts)
-        if (text.find(part) == std::string::npos) {
-            BOOST_TEST_MESSAGE("message lacks \"" << part << "\": " << text);
-            return false;
-        }
-    return true;
-}
+using typegrad::testing::message_has;
 
 const auto image = tg::input<1, 6, 6>;
 const auto scores = image | tg::conv2d<2, 3> | tg::relu | tg::flatten | tg::dense<3>;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "message_has.hpp"
 #include <typegrad/io/model_file.hpp>
 #include <typegrad/typegrad.hpp>
 
@@ -98,15 +99,7 @@ uninterrupted run_through(bool restore_best = false) {
     return {parameters_of(net), std::move(history)};
 }
 
-bool message_has(const std::exception& e, std::initializer_list<std::string> parts) {
-    const std::string text = e.what();
-    for (const auto& part : parts)
-        if (text.find(part) == std::string::npos) {
-            BOOST_TEST_MESSAGE("message lacks \"" << part << "\": " << text);
-            return false;
-        }
-    return true;
-}
+using typegrad::testing::message_has;
 
 }  // namespace
 

@@ -49,6 +49,15 @@ auto classifier() {
     return net;
 }
 
+// Forward and backward over the first 32 samples of `data` as one batch.
+template <class Net, class Data>
+void full_batch_gradients(Net& net, const Data& data) {
+    net.bind(points, data.features_of(0, 32));
+    net.bind(classes, data.targets_of(0, 32));
+    net.forward(32);
+    net.backward();
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(step_and_cosine_schedules_give_the_textbook_factors, *utf::tolerance(1e-12)) {
@@ -97,10 +106,7 @@ BOOST_AUTO_TEST_CASE(fit_clips_each_step_to_the_norm) {
         auto net = classifier();
         const auto data = blobs(32, 2);
         const std::vector<float> before(net.parameters().begin(), net.parameters().end());
-        net.bind(points, data.features_of(0, 32));
-        net.bind(classes, data.targets_of(0, 32));
-        net.forward(32);
-        net.backward();
+        full_batch_gradients(net, data);
         const double norm = tg::gradient_norm(std::span<const float>(net.gradients()));
         tg::sgd<float> opt{{.learning_rate = 0.1}};
         tg::fit(net, opt, data, points, classes, {.epochs = 1, .batch_size = 32, .shuffle = false, .clip_norm = clip});
@@ -180,10 +186,7 @@ BOOST_AUTO_TEST_CASE(fit_clamps_each_gradient_value) {
     auto net = classifier();
     const auto data = blobs(32, 2);
     const std::vector<float> before(net.parameters().begin(), net.parameters().end());
-    net.bind(points, data.features_of(0, 32));
-    net.bind(classes, data.targets_of(0, 32));
-    net.forward(32);
-    net.backward();
+    full_batch_gradients(net, data);
     const std::vector<float> gradients(net.gradients().begin(), net.gradients().end());
     tg::sgd<float> opt{{.learning_rate = 0.1}};
     tg::fit(net, opt, data, points, classes, {.epochs = 1, .batch_size = 32, .shuffle = false, .clip_value = limit});
@@ -203,10 +206,7 @@ BOOST_AUTO_TEST_CASE(the_history_holds_per_layer_weight_and_mean_gradient_norms)
     // (measured by hand, before clipping), its weight norms those after it.
     auto net = classifier();
     const auto data = blobs(32, 2);
-    net.bind(points, data.features_of(0, 32));
-    net.bind(classes, data.targets_of(0, 32));
-    net.forward(32);
-    net.backward();
+    full_batch_gradients(net, data);
     const auto first = tg::parameter_norms(net);
     tg::sgd<float> opt{{.learning_rate = 0.1}};
     std::vector<tg::tensor_norms> after_epoch_1;
