@@ -111,7 +111,10 @@ std::string checkpoint_text(std::size_t value) { return std::to_string(value); }
 
 std::string checkpoint_text(std::span<const double> values) {
     std::string text;
-    for (const double v : values) text += (text.empty() ? "" : " ") + checkpoint_text(v);
+    for (const double v : values) {  // piece by piece: g++ 12 -O3 warns falsely (-Wrestrict) on a chain of string +
+        if (!text.empty()) text += ' ';
+        text += checkpoint_text(v);
+    }
     return text;
 }
 

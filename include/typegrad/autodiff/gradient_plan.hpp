@@ -3,8 +3,10 @@
 // (the last of its users on the tape) to its own node's backward, which reads it; buffers whose
 // lives do not overlap share memory. Along a chain only about two gradients are live at once, so a
 // CNN needs the memory of its largest two instead of all of them. Each buffer is zeroed just before
-// its life starts, at the batch's size rather than the plan's.
+// its life starts, at the batch's size rather than the plan's, unless its first writer overwrites it
+// (expr/op_args.hpp: writes_fresh_input_gradients), zeroing plane by plane in cache.
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -17,6 +19,8 @@ struct gradient_plan {
     std::vector<std::size_t> offset;     // per position: from the start of the gradient memory, or npos
     std::vector<bool> reused;            // per position: its gradient is overwritten later in backward()
     std::vector<std::size_t> zero_when;  // per position owning a buffer: zero it before the backward of this position (or npos: at the start)
+    std::vector<bool> zeroed;            // per position owning a buffer: false when its first writer overwrites it instead
+    std::vector<std::array<bool, 2>> fresh_inputs;  // per position: its backward writes input k's gradient first (grad_in_fresh)
     std::size_t size = 0;
 };
 
@@ -53,7 +57,20 @@ inline gradient_plan plan_gradients(std::span<const position_info> info, std::sp
     // leave every gap too small for the next one.
     std::ranges::stable_sort(order, [&](std::size_t a, std::size_t b) { return sizes[a] > sizes[b]; });
 
-    gradient_plan plan{std::vector<std::size_t>(n, npos), std::vector<bool>(n, false), std::vector<std::size_t>(n, npos), 0};
+    gradient_plan plan{std::vector<std::size_t>(n, npos), std::vector<bool>(n, false), std::vector<std::size_t>(n, npos),
+                       std::vector<bool>(n, true), std::vector<std::array<bool, 2>>(n, {false, false}), 0};
+    // A first writer that overwrites: it must take the buffer as exactly one of its inputs.
+    for (const std::size_t g : order) {
+        if (first[g] == long(n)) continue;
+        const std::size_t c = std::size_t(first[g]);
+        if (!info[c].writes_fresh_input_gradients || canonical[c] != c || info[c].feed != feed_kind::none || (needs[c] && owner(c) == g)) continue;
+        std::size_t uses = 0, input = 0;
+        for (std::size_t k = 0; k < info[c].arity; ++k)
+            if (const std::size_t q = canonical[info[c].inputs[k]]; needs[q] && owner(q) == g) ++uses, input = k;
+        if (uses != 1) continue;
+        plan.fresh_inputs[c][input] = true;
+        plan.zeroed[g] = false;
+    }
     auto lives_overlap = [&](std::size_t a, std::size_t b) { return !(first[a] < last[b] || first[b] < last[a]); };
     std::vector<std::size_t> placed;
     for (const std::size_t g : order) {

@@ -503,7 +503,8 @@ private:
         for (std::size_t p = 0; p < position_count; ++p) {
             if (gradients.offset[p] != npos) grad_at[p] = size + gradients.offset[p];
             gradient_reused_[p] = gradients.reused[p];
-            if (needs[p] && shares[p] == npos) zero_schedule_.push_back({gradients.zero_when[p], p});
+            if (needs[p] && shares[p] == npos && gradients.zeroed[p]) zero_schedule_.push_back({gradients.zero_when[p], p});
+            fresh_inputs_[p] = gradients.fresh_inputs[p];
         }
         std::ranges::sort(zero_schedule_, [](const auto& a, const auto& b) { return a.when > b.when; });  // backward's order; npos: first
         size += gradients.size;
@@ -544,6 +545,7 @@ private:
         for (std::size_t k = 0; k < info_[p].arity; ++k) set_input(a, k, canonical_[info_[p].inputs[k]]);
         a.out = value_[p];
         a.grad_out = grad_[p];
+        a.grad_in_fresh = fresh_inputs_[p];
         if (param_offset_[p] != npos) {
             a.params = params_.data() + param_offset_[p];
             a.param_grads = param_grads_.data() + param_offset_[p];
@@ -586,6 +588,7 @@ private:
     std::vector<T> params_, param_grads_, arena_;
     std::size_t capacity_ = 0, batch_ = 0;
     std::array<bool, position_count> gradient_reused_{};
+    std::array<std::array<bool, 2>, position_count> fresh_inputs_{};
     struct zeroing {
         std::size_t when, position;  // before the backward of `when` (npos: before any), zero `position`'s gradient
     };

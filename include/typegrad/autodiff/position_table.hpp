@@ -24,6 +24,7 @@ struct position_info {
     bool penalty = false;      // reads the parameters of other layers (weight penalties)
     bool runs_in_place = false;          // may take its input's buffers as its own (expr/op_args.hpp)
     bool backward_reads_output = true;   // false: its output may be overwritten by an in-place user
+    bool writes_fresh_input_gradients = false;  // can overwrite an input's gradient it writes first
     std::size_t size = 0;      // values per sample
     std::size_t leaf_position = npos;  // leaves: the first position of the same leaf type
     std::span<const param_block> blocks;
@@ -88,6 +89,7 @@ constexpr position_info describe() {
     info.penalty = is_penalty<Op>;
     if constexpr (requires { Op::runs_in_place; }) info.runs_in_place = Op::runs_in_place;
     if constexpr (requires { Op::backward_reads_output; }) info.backward_reads_output = Op::backward_reads_output;
+    if constexpr (requires { Op::writes_fresh_input_gradients; }) info.writes_fresh_input_gradients = Op::writes_fresh_input_gradients;
     info.size = N::shape::size;
     info.leaf_position = N::feed == feed_kind::none ? npos : first_position_of<N>(Positions{});
     info.blocks = blocks_of<N>;

@@ -53,6 +53,7 @@ struct conv2d {
     static_assert(Filters > 0 && Kernel > 0 && Stride > 0, "typegrad: conv2d needs positive filter count, kernel size and stride");
     static constexpr std::string_view kind = "conv2d";
     static constexpr bool backward_reads_output = false;  // an in-place activation may overwrite it
+    static constexpr bool writes_fresh_input_gradients = true;
     static constexpr std::string_view layer_name = Name.view();
     init_scheme init = init_scheme::he_uniform;
 
@@ -162,7 +163,9 @@ struct conv2d {
                     T* cols = a.scratch + i * t::patch * t::plane;
                     kernels::gemm(kernels::transpose::yes, kernels::transpose::no, t::patch, t::plane, Filters, T(1), a.params, t::patch,
                                   a.grad_out + (first + i) * Filters * t::plane, t::plane, T(0), cols, t::plane);
-                    kernels::col2im_add(t::geometry, t::in::channels, cols, a.grad_in[0] + (first + i) * X::shape::size);
+                    T* gx = a.grad_in[0] + (first + i) * X::shape::size;
+                    if (a.grad_in_fresh[0]) std::fill_n(gx, X::shape::size, T(0));
+                    kernels::col2im_add(t::geometry, t::in::channels, cols, gx);
                 }
             });
         });

@@ -9,6 +9,9 @@
 // Memory reuse: an operation declaring `runs_in_place = true` may be given out == in[0] and
 // grad_in[0] == grad_out (then it alone writes that gradient, and turns it into its input's in place);
 // its input's operation must declare `backward_reads_output = false` (its output may be overwritten).
+// An operation declaring `writes_fresh_input_gradients = true` is told by grad_in_fresh[i] that it is
+// the first to write grad_in[i], which then holds garbage: it must write every value of it (for
+// the batch) instead of adding, which spares the graph a pass zeroing the buffer.
 // An operation may split its work over `pool` (kernels::parallel_for; null means one thread); its
 // result must not depend on the number of threads beyond the rounding of a differently blocked GEMM.
 #include <array>
@@ -25,6 +28,7 @@ struct op_args {
     std::size_t batch = 0;
     std::array<const T*, 2> in{};
     std::array<T*, 2> grad_in{};
+    std::array<bool, 2> grad_in_fresh{};  // see above
     std::array<const std::int32_t*, 2> labels{};  // set for inputs that are integer class labels
     T* out = nullptr;
     const T* grad_out = nullptr;

@@ -21,6 +21,7 @@ struct pool {
     static_assert(Window > 0 && Stride > 0, "typegrad: a pooling window and stride must be positive");
     static constexpr std::string_view kind = Max ? "max_pool" : "avg_pool";
     static constexpr bool backward_reads_output = false;  // an in-place activation may overwrite it
+    static constexpr bool writes_fresh_input_gradients = true;
 
     template <class X>
     struct traits {
@@ -91,6 +92,7 @@ struct pool {
         for_each_plane<X>(a, [&](std::size_t p) {
             T* gx = a.grad_in[0] + p * t::in_plane;
             const T* g = a.grad_out + p * t::plane;
+            if (a.grad_in_fresh[0]) std::fill_n(gx, t::in_plane, T(0));  // here, in cache, rather than in a pass of its own
             if constexpr (Max) {
                 kernels::max_pool_plane_backward(t::geometry, g, winners(a.scratch) + p * t::plane, gx);
             } else {

@@ -52,9 +52,10 @@ void col2im_add(const window_geometry& g, std::size_t channels, const T* cols, T
 // Max pooling of one plane: out = max over each window; `argmax` keeps the winner's input index
 // (as T: plane indices are far below 2^24) for backward.
 // `winner` receives, per output, the position of the maximum within its window (ki * kernel + kj):
-// a byte for windows up to 16 x 16.
+// a byte for windows up to 16 x 16. Always inlined: with the geometry a compile-time constant of the
+// layer, the window loops unroll (out of line, W3's pooling took twice as long).
 template <class T, class Index>
-void max_pool_plane(const window_geometry& g, const T* x, T* out, Index* winner) {
+[[gnu::always_inline]] inline void max_pool_plane(const window_geometry& g, const T* x, T* out, Index* winner) {
     for (std::size_t oy = 0; oy < g.out_height; ++oy)
         for (std::size_t ox = 0; ox < g.out_width; ++ox) {
             const T* window = x + (oy * g.stride) * g.width + ox * g.stride;
@@ -69,7 +70,7 @@ void max_pool_plane(const window_geometry& g, const T* x, T* out, Index* winner)
 }
 
 template <class T, class Index>
-void max_pool_plane_backward(const window_geometry& g, const T* gout, const Index* winner, T* gx) {
+[[gnu::always_inline]] inline void max_pool_plane_backward(const window_geometry& g, const T* gout, const Index* winner, T* gx) {
     for (std::size_t oy = 0; oy < g.out_height; ++oy)
         for (std::size_t ox = 0; ox < g.out_width; ++ox) {
             const std::size_t o = oy * g.out_width + ox, w = std::size_t(winner[o]);
