@@ -12,9 +12,9 @@ CRC-32 of typegrad's. Before a benchmark is timed, its own first two steps are c
 typegrad's as bench/agreement.cpp does (a loss by |a - b| / |b|, a tensor by max |a_i - b_i| /
 max |b_i|, at most the exported tolerance, 1e-4): one that disagrees is refused, with the reason.
 
-Timed as Google Benchmark times (bench/workloads, UseRealTime): the iterations of a repetition grow
-until a run lasts --benchmark_min_time (0.5 s), later repetitions start from that count, and the
-repetitions of all benchmarks are interleaved at random; then mean, median, stddev and cv over the
+Timed as Google Benchmark 1.7 times (bench/workloads, UseRealTime): the iterations of the first
+repetition grow until a run lasts --benchmark_min_time (0.5 s), later repetitions run that many, and
+the repetitions of all benchmarks are interleaved at random; then mean, median, stddev and cv over the
 repetitions. W5 is one run of two epochs on 2 threads, with its test accuracy. Benchmarks are named
 W1/pytorch/1 ... and written as Google Benchmark's JSON (--out FILE, or --merge-into an existing
 one, e.g. bench/results/latest.json).
@@ -340,10 +340,12 @@ class Benchmark:
         self.test_accuracy = None
 
     def repetition(self, min_time, fixed_iterations):
-        """One repetition: a fresh runner (as Google Benchmark calls the benchmark function anew), its
-        iterations grown as Google Benchmark grows them until a run lasts min_time."""
+        """One repetition: a fresh runner (as Google Benchmark calls the benchmark function anew). The
+        first repetition grows its iterations as Google Benchmark 1.7 does until a run lasts min_time
+        (the runs before are the warm-up); the next ones run that many once."""
         runner = Runner(self.setup, self.threads)
         steps = self.setup.steps_per_iteration()
+        first_repetition = not self.times
         if self.end_to_end or fixed_iterations:
             self.iterations = 1 if self.end_to_end else fixed_iterations
         while True:
@@ -352,12 +354,11 @@ class Benchmark:
                 for _ in range(steps):
                     runner.step()
             elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu_start
-            if self.end_to_end or fixed_iterations or elapsed >= min_time or self.iterations >= 1_000_000_000:
+            if not first_repetition or self.end_to_end or fixed_iterations or elapsed >= min_time or self.iterations >= 1_000_000_000:
                 break
-            multiplier = min_time * 1.4 / max(elapsed, 1e-9)
-            if elapsed / min_time <= 0.1:
-                multiplier = min(multiplier, 10.0)
-            self.iterations = max(int(multiplier * self.iterations + 0.5), self.iterations + 1)
+            significant = elapsed / min_time > 0.1
+            multiplier = min_time * 1.4 / max(elapsed, 1e-9) if significant else 10.0
+            self.iterations = min(max(round(multiplier * self.iterations), self.iterations + 1), 1_000_000_000)
         self.times.append(elapsed / self.iterations)
         self.cpu_times.append(cpu / self.iterations)
         if self.end_to_end:
