@@ -28,6 +28,16 @@ const named_tensor* find(const std::vector<named_tensor>& tensors, const std::st
 
 }  // namespace
 
+std::vector<step_record> first_two_steps(workload_runner& runner, workload w) {
+    std::vector<step_record> steps;
+    for (int i = 0; i < 2; ++i) {
+        runner.step();
+        steps.push_back(runner.last_step());
+    }
+    if (w == workload::w5) steps[1].tensors.clear();
+    return steps;
+}
+
 agreement compare_steps(const std::vector<step_record>& reference, const std::vector<step_record>& other) {
     agreement result;
     auto note = [&](double difference, std::string where) {

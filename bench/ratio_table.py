@@ -2,17 +2,18 @@
 """Prints the benchmarks of one scripts/bench run as a table of ratios: each peer's median time per
 step over typegrad's, per workload and thread count (above 1: typegrad is faster), then W5 (the
 wall time of two epochs on Fashion-MNIST and the test accuracy after them), with the peak resident
-memory of W3 training beside it.
+memory of W3 training beside it. Peers: libtorch, dlib and pytorch (PyTorch in Python,
+bench/peers/pytorch_workloads.py), each shown when the results hold it.
 
 Usage: ratio_table.py RESULTS.json [PEAK_MEMORY.jsonl]
 RESULTS.json is Google Benchmark's JSON (--benchmark_out); PEAK_MEMORY.jsonl holds one line per
-implementation from its program `peak_memory_<implementation>`.
+implementation from its program `peak_memory_<implementation>` (PyTorch: pytorch_workloads.py --peak-memory).
 """
 import json
 import sys
 
 WORKLOAD_ORDER = ["W1", "W4", "W2", "W3", "W5"]
-PEER_ORDER = ["libtorch", "dlib"]
+PEER_ORDER = ["libtorch", "dlib", "pytorch"]  # pytorch: PyTorch in Python (bench/peers/pytorch_workloads.py)
 WHAT = {"W1": "tiny MLP train", "W4": "tiny MLP infer", "W2": "MLP train", "W3": "CNN train", "W5": "Fashion-MNIST 2 epochs"}
 END_TO_END = {"W5"}  # timed as one training run, with a test accuracy: a table of their own
 
@@ -164,6 +165,10 @@ def print_peak_memory(path):
         mib = lambda kib: f"{kib / 1024:.1f} MiB"
         rows.append([r["name"], str(r["steps"]), mib(r["peak_rss_kib"]), mib(r["baseline_rss_kib"]), mib(r["peak_rss_kib"] - r["baseline_rss_kib"])])
     print_rows(header, rows, 1)
+    for r in runs:
+        if "interpreter_rss_kib" in r:  # a Python script: its start of main is after importing its libraries
+            print(f"({r['name']}: a Python process; 'at the start of main' is after importing torch and numpy, "
+                  f"{r['interpreter_rss_kib'] / 1024:.1f} MiB before them)")
 
 
 def main():

@@ -5,7 +5,8 @@
 // typegrad's, and a benchmark that disagrees by more than 1e-4 relative is refused, not reported.
 // W5 is timed as one run of w5_epochs epochs, after which the counter test_accuracy is measured.
 // The peak memory of W3 training is measured by other programs, one per implementation
-// (peak_memory_main.cpp).
+// (peak_memory_main.cpp). `workloads --export-setup DIR` writes the setups and typegrad's reference
+// steps for the peer outside this program, PyTorch in Python (setup_export.hpp).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "agreement.hpp"
+#include "setup_export.hpp"
 #include "typegrad_runner.hpp"
 #include "workload_runner.hpp"
 #ifdef TYPEGRAD_BENCH_LIBTORCH
@@ -29,8 +31,6 @@
 namespace {
 
 using namespace bench;
-
-constexpr double tolerance = 1e-4;
 
 // In the order they are registered: the implementations of one workload are measured close together.
 const std::vector<workload> all_workloads{workload::w1, workload::w4, workload::w2, workload::w3, workload::w5};
@@ -51,22 +51,6 @@ const std::vector<implementation> implementations{
     {"dlib", make_dlib_runner, {workload::w1, workload::w4, workload::w2, workload::w3}},
 #endif
 };
-
-// The records of a runner's first two steps, as compared with typegrad's. W5 keeps only the loss of
-// its second step (the loss after one Adam update): its real images give max-pooling windows whose
-// two largest values differ by a few roundings (3e-7 relative, in one window of the second batch),
-// so the winner, and where that window's gradient goes, depends on the implementation's rounding:
-// there typegrad (float) picks one value, libtorch and typegrad in double the other, and the second
-// step's convolution gradients then differ by up to 3e-3 of their largest entry.
-std::vector<step_record> first_two_steps(workload_runner& runner, workload w) {
-    std::vector<step_record> steps;
-    for (int i = 0; i < 2; ++i) {
-        runner.step();
-        steps.push_back(runner.last_step());
-    }
-    if (w == workload::w5) steps[1].tensors.clear();
-    return steps;
-}
 
 // typegrad on one thread (exact and deterministic) is the reference.
 const std::vector<step_record>& reference_steps(workload w) {
@@ -93,9 +77,9 @@ verdict check_against_typegrad(const std::string& name, workload w, const implem
     const std::vector<step_record>& reference = reference_steps(w);
     const agreement a = compare_steps(reference, first_two_steps(*impl.make(w, threads), w));
     if (!a.problem.empty()) return {name + " cannot be compared with typegrad: " + a.problem, 0};
-    if (!(a.largest_relative_difference <= tolerance))
+    if (!(a.largest_relative_difference <= agreement_tolerance))
         return {name + " disagrees with typegrad: " + a.where + " differs by " + scientific(a.largest_relative_difference) + " relative (tolerance " +
-                    scientific(tolerance) + "); not timed",
+                    scientific(agreement_tolerance) + "); not timed",
                 a.largest_relative_difference};
     return {"", a.largest_relative_difference};
 }
@@ -142,9 +126,28 @@ void register_benchmarks() {
     }
 }
 
+// `workloads --export-setup DIR [W1 ...]`: writes the setups and typegrad's reference steps of the
+// workloads named (all by default) for bench/peers/pytorch_workloads.py (setup_export.hpp), and exits.
+int export_setups_to(int argc, char** argv) {
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: %s --export-setup DIRECTORY [W1 W2 W3 W4 W5]\n", argv[0]);
+        return 2;
+    }
+    try {
+        std::vector<workload> chosen;
+        for (int i = 3; i < argc; ++i) chosen.push_back(workload_named(argv[i]));
+        export_setups(argv[2], chosen.empty() ? all_workloads : chosen);
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s --export-setup: %s\n", argv[0], e.what());
+        return 1;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc >= 2 && std::string(argv[1]) == "--export-setup") return export_setups_to(argc, argv);
     register_benchmarks();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
