@@ -6,8 +6,9 @@ TYPEGRAD_PACKAGES=(g++ clang libclang-rt-14-dev meson ninja-build pkg-config pyt
                    libopenblas-dev zlib1g-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev gnuplot-nox
                    dataset-fashion-mnist)
 
-# Packages only the test suite needs (scripts/test), kept apart so that scripts/demo does not pull in
-# PyTorch: the round trip of model files with PyTorch (tests/io/torch_roundtrip.py, skipped without them).
+# PyTorch in Python, kept apart so that scripts/demo does not pull it in: the test suite's round trip of
+# model files (tests/io/torch_roundtrip.py) and the benchmarks' pytorch peer (bench/peers/pytorch_workloads.py)
+# use it, and each is skipped without it.
 TYPEGRAD_TEST_PACKAGES=(python3-torch python3-numpy)
 
 # The peers that scripts/bench measures typegrad against (not needed by the tests or the demo).
