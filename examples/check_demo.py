@@ -28,7 +28,7 @@ def run(*args, expect_status=0, expect_text=None):
 
 with tempfile.TemporaryDirectory() as tmp:
     out = Path(tmp) / "out"
-    report = run("--epochs", "1", "--limit", "6000", "--out", str(out), "--min-accuracy", "0.65", "--grad-report")
+    report = run("--epochs", "1", "--limit", "6000", "--out", str(out), "--min-accuracy", "0.65", "--grad-report", "--check-finite")
     summary = json.loads((out / "summary.json").read_text())
     for key in ("test_accuracy", "epochs", "train_seconds", "confusion_matrix", "history"):
         if key not in summary:

@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
                                            progress.finish_epoch(e);
                                            print_gradient_health(e, options.grad_report);
                                        },
+                                   .check_finite = options.check_finite,
                                    .checkpoint = options.checkpoint,
                                    .resume = options.resume,
                                    .stop = &stop},

@@ -29,6 +29,8 @@ std::optional<fashion_mnist_options> parse_options(int argc, char** argv, int& e
         ->excludes(load)
         ->excludes(evaluate);
     app.add_flag("--grad-report", o.grad_report, "print each layer's weight and mean gradient norms after each epoch");
+    app.add_flag("--check-finite", o.check_finite,
+                 "stop at the first NaN or infinity in an activation, a gradient or a weight, naming it; the last checkpoint is kept");
     app.add_option("--limit", o.limit, "use only the first N training images (0: all)")->capture_default_str();
     app.add_option("--min-accuracy", o.min_accuracy, "exit with status 3 if the test accuracy is below this")->check(CLI::Range(0.0, 1.0));
     app.add_flag("!--no-plots", o.plots, "do not draw the PNG pictures");

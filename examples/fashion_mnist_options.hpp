@@ -28,6 +28,7 @@ struct fashion_mnist_options {
     std::string checkpoint;        // written after each epoch and when stopped by a signal; default: <out>/checkpoint.safetensors
     std::string resume;            // a checkpoint to continue from
     bool grad_report = false;      // print each layer's weight and gradient norms after each epoch
+    bool check_finite = false;     // stop at the first NaN or infinity (fit's guard), keeping the last checkpoint
 };
 
 // The parsed options, or the exit status when the program should stop (--help, a bad option).
