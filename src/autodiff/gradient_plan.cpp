@@ -34,7 +34,9 @@ gradient_plan plan_gradients(std::span<const position_info> info, std::span<cons
         if (needs[p] && owner(p) == p) order.push_back(p);
     // Largest first: a chain's gradients grow towards its input, and placing them in tape order would
     // leave every gap too small for the next one.
-    std::ranges::stable_sort(order, [&](std::size_t a, std::size_t b) { return sizes[a] > sizes[b]; });
+    // (Ties in tape order. std::sort, not stable_sort: no temporary buffer, whose nothrow operator new
+    // a program counting allocations may not replace.)
+    std::ranges::sort(order, [&](std::size_t a, std::size_t b) { return sizes[a] > sizes[b] || (sizes[a] == sizes[b] && a < b); });
 
     gradient_plan plan{std::vector<std::size_t>(n, npos), std::vector<bool>(n, false), std::vector<std::size_t>(n, npos),
                        std::vector<bool>(n, true), std::vector<std::array<bool, 2>>(n, {false, false}), 0};
