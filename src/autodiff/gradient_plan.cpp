@@ -82,4 +82,5 @@ gradient_plan plan_gradients(std::span<const position_info> info, std::span<cons
         }
     return plan;
 }
+
 }  // namespace typegrad::tape

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE idx
 #include <boost/test/unit_test.hpp>
 
+#include "scratch_directory.hpp"
 #include "typegrad/io/idx.hpp"
 
 #include <zlib.h>
@@ -8,7 +9,6 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -16,10 +16,8 @@
 #include <initializer_list>
 #include <iterator>
 #include <limits>
-#include <random>
 #include <span>
 #include <string>
-#include <system_error>
 #include <tuple>
 #include <vector>
 
@@ -32,28 +30,7 @@ namespace {
 
 using bytes = std::vector<unsigned char>;
 
-// A fresh directory under the system temp dir, removed with everything in it.
-struct temp_dir {
-    fs::path path;
-
-    temp_dir() {
-        std::random_device rd;
-        std::mt19937_64 rng((std::uint64_t{rd()} << 32) ^ rd() ^
-                            static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
-        for (;;) {
-            path = fs::temp_directory_path() / ("typegrad-idx-test-" + std::to_string(rng()));
-            if (fs::create_directory(path)) break;
-        }
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using typegrad::testing::scratch_directory;
 
 void put_be32(bytes& b, std::uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<unsigned char>(v >> shift));
@@ -80,7 +57,7 @@ bytes concat(bytes a, const bytes& b) {
     return a;
 }
 
-std::string write_plain(const temp_dir& dir, const std::string& name, const bytes& content) {
+std::string write_plain(const scratch_directory& dir, const std::string& name, const bytes& content) {
     const std::string p = dir.file(name);
     std::ofstream out(p, std::ios::binary);
     out.write(reinterpret_cast<const char*>(content.data()), static_cast<std::streamsize>(content.size()));
@@ -88,7 +65,7 @@ std::string write_plain(const temp_dir& dir, const std::string& name, const byte
     return p;
 }
 
-std::string write_gz(const temp_dir& dir, const std::string& name, const bytes& content) {
+std::string write_gz(const scratch_directory& dir, const std::string& name, const bytes& content) {
     const std::string p = dir.file(name);
     gzFile f = gzopen(p.c_str(), "wb");
     BOOST_REQUIRE(f != nullptr);
@@ -149,17 +126,17 @@ void check_good_pair(const std::string& images, const std::string& labels) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(ubyte_images_and_labels_round_trip_plain) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     check_good_pair(write_plain(dir, "images", good_images()), write_plain(dir, "labels", good_labels()));
 }
 
 BOOST_AUTO_TEST_CASE(ubyte_images_and_labels_round_trip_gzipped) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     check_good_pair(write_gz(dir, "images.gz", good_images()), write_gz(dir, "labels.gz", good_labels()));
 }
 
 BOOST_AUTO_TEST_CASE(int32_is_big_endian_and_signed) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     bytes b = header(0x0C, {4});
     for (std::int32_t v : {0, 1, -1, 0x01020304}) put_be32(b, static_cast<std::uint32_t>(v));
     for (const auto& p : {write_plain(dir, "i32", b), write_gz(dir, "i32.gz", b)}) {
@@ -171,7 +148,7 @@ BOOST_AUTO_TEST_CASE(int32_is_big_endian_and_signed) {
 }
 
 BOOST_AUTO_TEST_CASE(float32_is_big_endian) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const std::vector<float> expected{1.5f, -2.25f, 0.0f, 3.0e-8f, 1.0e30f, -0.1f};
     bytes b = header(0x0D, {2, 3});
     for (float v : expected) put_be32(b, std::bit_cast<std::uint32_t>(v));
@@ -184,7 +161,7 @@ BOOST_AUTO_TEST_CASE(float32_is_big_endian) {
 }
 
 BOOST_AUTO_TEST_CASE(sbyte_int16_float64_convert) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     bytes s8 = concat(header(0x09, {3}), bytes{0x00, 0x7F, 0x80});
     bytes i16 = header(0x0B, {3});
     for (std::int16_t v : {std::int16_t{300}, std::int16_t{-2}, std::int16_t{-32768}})
@@ -201,7 +178,7 @@ BOOST_AUTO_TEST_CASE(sbyte_int16_float64_convert) {
 // and its byte offset, never read as an infinity; stored infinities and NaNs are kept, and values too
 // small for float become 0 (an absolute error below 1.5e-45).
 BOOST_AUTO_TEST_CASE(float64_beyond_float_range_is_an_error) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     auto f64 = [](std::uint32_t count, std::size_t at, double value) {
         bytes b = header(0x0E, {count});
         for (std::uint32_t i = 0; i < count; ++i) put_be64(b, std::bit_cast<std::uint64_t>(i == at ? value : 0.25 * i));
@@ -232,7 +209,7 @@ BOOST_AUTO_TEST_CASE(float64_beyond_float_range_is_an_error) {
 }
 
 BOOST_AUTO_TEST_CASE(zero_sized_dimension_is_empty_not_an_error) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const auto a = read_idx(write_plain(dir, "empty-set", header(0x08, {0, 28, 28})));
     BOOST_CHECK((a.dims == std::vector<std::size_t>{0, 28, 28}));
     BOOST_CHECK_EQUAL(a.element_count(), 0u);
@@ -240,7 +217,7 @@ BOOST_AUTO_TEST_CASE(zero_sized_dimension_is_empty_not_an_error) {
 }
 
 BOOST_AUTO_TEST_CASE(payload_spanning_many_chunks) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     constexpr std::uint32_t n = 300000;  // several read chunks, not a multiple of the chunk size
     bytes b = header(0x0B, {n});
     for (std::uint32_t i = 0; i < n; ++i) put_be16(b, static_cast<std::uint16_t>(i * 7));
@@ -256,32 +233,32 @@ BOOST_AUTO_TEST_CASE(payload_spanning_many_chunks) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_file) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const std::string p = dir.file("does-not-exist");
     BOOST_CHECK_EXCEPTION(read_idx(p), io_error, message_has(p, "cannot open", "No such file or directory"));
 }
 
 BOOST_AUTO_TEST_CASE(directory_instead_of_file) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const std::string p = dir.path.string();
     BOOST_CHECK_EXCEPTION(read_idx(p), io_error, message_has(p + ": read error", "Is a directory"));
 }
 
 BOOST_AUTO_TEST_CASE(empty_file) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     for (const auto& p : {write_plain(dir, "empty", {}), write_gz(dir, "empty.gz", {})})
         BOOST_CHECK_EXCEPTION(read_idx(p), io_error,
                               message_has(p, "truncated header", "byte offset 0, the file ends at byte offset 0"));
 }
 
 BOOST_AUTO_TEST_CASE(truncated_magic) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const std::string p = write_plain(dir, "short", bytes{0, 0, 8});
     BOOST_CHECK_EXCEPTION(read_idx(p), io_error, message_has(p, "truncated header", "the file ends at byte offset 3"));
 }
 
 BOOST_AUTO_TEST_CASE(truncated_dimensions) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     bytes b = header(0x08, {10, 28, 28});
     b.resize(10);
     for (const auto& p : {write_plain(dir, "dims", b), write_gz(dir, "dims.gz", b)})
@@ -292,7 +269,7 @@ BOOST_AUTO_TEST_CASE(truncated_dimensions) {
 }
 
 BOOST_AUTO_TEST_CASE(truncated_data) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const bytes b = concat(header(0x0C, {3}), bytes{0, 0, 0, 1, 0, 0, 0, 2, 0});  // 12 bytes promised, 9 present
     for (const auto& p : {write_plain(dir, "data", b), write_gz(dir, "data.gz", b)})
         BOOST_CHECK_EXCEPTION(read_idx(p), io_error,
@@ -301,25 +278,25 @@ BOOST_AUTO_TEST_CASE(truncated_data) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_magic) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const std::string p = write_plain(dir, "magic", bytes{0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0});
     BOOST_CHECK_EXCEPTION(read_idx(p), io_error, message_has(p, "bad magic 0x12345678 at byte 0", "two zero bytes"));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_type_code) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const std::string p = write_plain(dir, "type", concat(header(0x07, {1}), bytes{0}));
     BOOST_CHECK_EXCEPTION(read_idx(p), io_error, message_has(p, "unknown element type code 0x07"));
 }
 
 BOOST_AUTO_TEST_CASE(rank_zero) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const std::string p = write_plain(dir, "rank0", bytes{0, 0, 8, 0, 42});
     BOOST_CHECK_EXCEPTION(read_idx(p), io_error, message_has(p, "rank 0 is not allowed"));
 }
 
 BOOST_AUTO_TEST_CASE(overflowing_sizes_are_rejected_before_reading_data) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     // 2^31 x 2^31 elements, followed by a little data that must never be awaited.
     const std::string p = write_plain(dir, "huge", concat(header(0x0E, {1u << 31, 1u << 31}), bytes(64, 0)));
     BOOST_CHECK_EXCEPTION(read_idx(p), io_error,
@@ -331,14 +308,14 @@ BOOST_AUTO_TEST_CASE(overflowing_sizes_are_rejected_before_reading_data) {
 }
 
 BOOST_AUTO_TEST_CASE(trailing_bytes) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const bytes b = concat(good_labels(), bytes{0xAB});
     for (const auto& p : {write_plain(dir, "trail", b), write_gz(dir, "trail.gz", b)})
         BOOST_CHECK_EXCEPTION(read_idx(p), io_error, message_has(p, "trailing data after byte offset 10"));
 }
 
 BOOST_AUTO_TEST_CASE(image_label_count_mismatch) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const std::string images = write_plain(dir, "images", good_images());
     const std::string labels = write_plain(dir, "labels", concat(header(0x08, {1}), bytes{3}));
     BOOST_CHECK_EXCEPTION(read_idx_images(images, labels), io_error,
@@ -347,7 +324,7 @@ BOOST_AUTO_TEST_CASE(image_label_count_mismatch) {
 }
 
 BOOST_AUTO_TEST_CASE(images_wrong_rank) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const std::string images = write_plain(dir, "flat", concat(header(0x08, {2, 6}), image_pixels));
     const std::string labels = write_plain(dir, "labels", good_labels());
     BOOST_CHECK_EXCEPTION(read_idx_images(images, labels), io_error,
@@ -358,7 +335,7 @@ BOOST_AUTO_TEST_CASE(images_wrong_rank) {
 }
 
 BOOST_AUTO_TEST_CASE(images_wrong_element_type) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     bytes b = header(0x0D, {1, 1, 1});
     put_be32(b, std::bit_cast<std::uint32_t>(0.5f));
     const std::string images = write_plain(dir, "float-images", b);
@@ -369,7 +346,7 @@ BOOST_AUTO_TEST_CASE(images_wrong_element_type) {
 }
 
 BOOST_AUTO_TEST_CASE(corrupt_gzip) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     // A valid gzip member header (deflate, no flags, OS=Unix) followed by garbage.
     bytes b{0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03};
     for (int i = 0; i < 32; ++i) b.push_back(0xFF);
@@ -378,7 +355,7 @@ BOOST_AUTO_TEST_CASE(corrupt_gzip) {
 }
 
 BOOST_AUTO_TEST_CASE(truncated_gzip) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const std::string whole = write_gz(dir, "whole.gz", good_images());
     bytes compressed = read_all(whole);
     BOOST_REQUIRE_GT(compressed.size(), 12u);
@@ -388,7 +365,7 @@ BOOST_AUTO_TEST_CASE(truncated_gzip) {
 }
 
 BOOST_AUTO_TEST_CASE(sizes_overflowing_64_bits) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     // (2^32 - 1)^3 elements overflow a 64-bit count: the check must not wrap around to a small size.
     const bytes b = header(0x0D, {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu});
     for (const auto& p : {write_plain(dir, "wrap", b), write_gz(dir, "wrap.gz", b)})
@@ -396,7 +373,7 @@ BOOST_AUTO_TEST_CASE(sizes_overflowing_64_bits) {
 }
 
 BOOST_AUTO_TEST_CASE(labels_of_the_wrong_element_type) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     bytes labels = header(0x0C, {2});
     put_be32(labels, 7);
     put_be32(labels, 1);
@@ -406,7 +383,7 @@ BOOST_AUTO_TEST_CASE(labels_of_the_wrong_element_type) {
 }
 
 BOOST_AUTO_TEST_CASE(bytes_after_the_gzip_stream) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     bytes b = read_all(write_gz(dir, "whole.gz", good_labels()));
     b.insert(b.end(), {'j', 'u', 'n', 'k'});
     const std::string p = write_plain(dir, "junk.gz", b);
@@ -414,7 +391,7 @@ BOOST_AUTO_TEST_CASE(bytes_after_the_gzip_stream) {
 }
 
 BOOST_AUTO_TEST_CASE(concatenated_gzip_members_are_one_stream) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     // gzip -c a b > ab.gz: what gunzip (and zlib's gzread) read as the contents of a, then of b.
     const bytes whole = good_images();
     const bytes first(whole.begin(), whole.begin() + 9), second(whole.begin() + 9, whole.end());
@@ -423,7 +400,7 @@ BOOST_AUTO_TEST_CASE(concatenated_gzip_members_are_one_stream) {
 }
 
 BOOST_AUTO_TEST_CASE(contents_in_memory_parse_as_the_file_would) {
-    temp_dir dir;
+    scratch_directory dir{"typegrad-idx"};
     const auto as_bytes = [](const bytes& b) { return std::as_bytes(std::span(b)); };
     for (const bytes& contents : {good_images(), read_all(write_gz(dir, "images.gz", good_images()))}) {
         const auto a = typegrad::io::parse_idx(as_bytes(contents), "images in memory");

@@ -40,6 +40,14 @@ fs::path write_raw(const fs::path& path, const std::string& header, std::size_t 
 
 using typegrad::testing::message_has;
 
+// Writes a file (see write_raw) and checks that reading it is refused with a message naming the file
+// and saying `expected`.
+void check_refused(const fs::path& path, const std::string& header, std::size_t data_bytes, const std::string& expected,
+                   std::uint64_t claimed_length = 0) {
+    write_raw(path, header, data_bytes, claimed_length);
+    BOOST_CHECK_EXCEPTION(io::read_safetensors(path), io::io_error, [&](const io::io_error& e) { return message_has(e, {path.string(), expected}); });
+}
+
 const auto image = tg::input<1, 6, 6>;
 const auto scores = image | tg::conv2d<2, 3> | tg::relu | tg::flatten | tg::dense<3>;
 const auto named_scores = image | tg::conv2d<2, 3>.named<"features">() | tg::relu | tg::flatten | tg::dense<4>;
@@ -99,10 +107,7 @@ BOOST_AUTO_TEST_CASE(every_kind_of_damage_is_named) {
         {R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"v":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8, 0, "overlaps"},
         {R"({"w":{"dtype":"F32","shape":[2]}})", 8, 0, "tensor \"w\": \"data_offsets\" is missing"},
     };
-    for (const auto& c : cases) {
-        write_raw(p, c.header, c.data_bytes, c.claimed_length);
-        BOOST_CHECK_EXCEPTION(io::read_safetensors(p), io::io_error, [&](const io::io_error& e) { return message_has(e, {p.string(), c.expected}); });
-    }
+    for (const auto& c : cases) check_refused(p, c.header, c.data_bytes, c.expected, c.claimed_length);
     std::ofstream(p, std::ios::trunc).close();  // empty file
     BOOST_CHECK_EXCEPTION(io::read_safetensors(p), io::io_error, [&](const io::io_error& e) { return message_has(e, {"needs 8 bytes, the file has 0"}); });
     BOOST_CHECK_EXCEPTION(io::read_safetensors(dir.path / "none"), io::io_error, [&](const io::io_error& e) { return message_has(e, {"none: cannot open"}); });
@@ -179,11 +184,7 @@ BOOST_AUTO_TEST_CASE(sizes_that_overflow) {
          "its data ends at data byte 4611686018427387904, but only 8 bytes of data follow the header (truncated"},
         {R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[18446744073709551608,0]}})", "data_offsets must be [begin, end] with begin <= end"},
     };
-    for (const auto& c : cases) {
-        write_raw(p, c.first, 8);
-        const std::string& expected = c.second;  // a plain reference: clang 14 lambdas cannot capture structured bindings
-        BOOST_CHECK_EXCEPTION(io::read_safetensors(p), io::io_error, [&](const io::io_error& e) { return message_has(e, {p.string(), expected}); });
-    }
+    for (const auto& [header, expected] : cases) check_refused(p, header, 8, expected);
 }
 
 BOOST_AUTO_TEST_CASE(a_file_of_another_format) {
@@ -213,11 +214,7 @@ BOOST_AUTO_TEST_CASE(header_fields_of_the_wrong_kind) {
         {R"({"__metadata__":{"epoch":3}})", "metadata \"epoch\" is 3, not a string"},
         {R"({"__metadata__":"note"})", "\"__metadata__\" is not an object"},
     };
-    for (const auto& c : cases) {
-        write_raw(p, c.first, 8);
-        const std::string& expected = c.second;  // a plain reference: clang 14 lambdas cannot capture structured bindings
-        BOOST_CHECK_EXCEPTION(io::read_safetensors(p), io::io_error, [&](const io::io_error& e) { return message_has(e, {p.string(), expected}); });
-    }
+    for (const auto& [header, expected] : cases) check_refused(p, header, 8, expected);
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_tensor_may_start_where_another_does) {

@@ -16,7 +16,7 @@
 #include <typegrad/io/model_file.hpp>
 #include <typegrad/typegrad.hpp>
 
-#include "../io/scratch_directory.hpp"
+#include "scratch_directory.hpp"
 
 namespace tg = typegrad;
 namespace fs = std::filesystem;

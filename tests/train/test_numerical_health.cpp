@@ -12,7 +12,7 @@
 
 #include <typegrad/typegrad.hpp>
 
-#include "../io/scratch_directory.hpp"
+#include "scratch_directory.hpp"
 
 namespace tg = typegrad;
 using tg::testing::scratch_directory;
