@@ -7,6 +7,7 @@
 #include <typegrad/nn/dense.hpp>
 #include <typegrad/nn/functions.hpp>
 #include <typegrad/nn/losses.hpp>
+#include <typegrad/nn/normalization.hpp>
 #include <typegrad/autodiff/graph.hpp>
 #include <typegrad/autodiff/declared_inputs.hpp>
 #include <typegrad/autodiff/summary.hpp>

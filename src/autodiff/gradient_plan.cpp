@@ -5,15 +5,14 @@
 
 namespace typegrad::tape {
 
-gradient_plan plan_gradients(std::span<const position_info> info, std::span<const std::size_t> canonical, std::span<const bool> needs,
-                             std::span<const std::size_t> shares, std::span<const std::size_t> sizes, std::size_t loss_position,
-                             bool keep_all) {
+gradient_plan plan_gradients(std::span<const position_info> info, const std::vector<bool>& needs, std::span<const std::size_t> shares,
+                             std::span<const std::size_t> sizes, std::size_t loss_slot, bool keep_all) {
     const std::size_t n = info.size();
     auto owner = [&](std::size_t p) {
         while (shares[p] != npos) p = shares[p];
         return p;
     };
-    // Life on the tape's index scale, which backward() walks downwards: [last, first]; n means
+    // Life on the tape's slot scale, which backward() walks downwards: [last, first]; n means
     // "before the first operation", and a last of -1 means "to the end, readable afterwards".
     std::vector<long> first(n, -1), last(n, long(n));
     for (std::size_t p = 0; p < n; ++p) {
@@ -21,13 +20,13 @@ gradient_plan plan_gradients(std::span<const position_info> info, std::span<cons
         const std::size_t o = owner(p);
         first[o] = std::max(first[o], long(p));
         last[o] = std::min(last[o], long(p));
-        if (canonical[p] != p || info[p].feed != feed_kind::none) continue;
+        if (info[p].feed != feed_kind::none) continue;
         for (std::size_t k = 0; k < info[p].arity; ++k)
-            if (const std::size_t q = canonical[info[p].inputs[k]]; needs[q]) first[owner(q)] = std::max(first[owner(q)], long(p));
+            if (const std::size_t q = info[p].inputs[k]; needs[q]) first[owner(q)] = std::max(first[owner(q)], long(p));
     }
     for (std::size_t p = 0; p < n; ++p)
         if (needs[p] && (keep_all || info[p].feed != feed_kind::none)) last[owner(p)] = -1;
-    first[owner(loss_position)] = long(n);
+    first[owner(loss_slot)] = long(n);
 
     std::vector<std::size_t> order;
     for (std::size_t p = 0; p < n; ++p)
@@ -44,10 +43,10 @@ gradient_plan plan_gradients(std::span<const position_info> info, std::span<cons
     for (const std::size_t g : order) {
         if (first[g] == long(n)) continue;
         const std::size_t c = std::size_t(first[g]);
-        if (!info[c].writes_fresh_input_gradients || canonical[c] != c || info[c].feed != feed_kind::none || (needs[c] && owner(c) == g)) continue;
+        if (!info[c].writes_fresh_input_gradients || info[c].feed != feed_kind::none || (needs[c] && owner(c) == g)) continue;
         std::size_t uses = 0, input = 0;
         for (std::size_t k = 0; k < info[c].arity; ++k)
-            if (const std::size_t q = canonical[info[c].inputs[k]]; needs[q] && owner(q) == g) ++uses, input = k;
+            if (const std::size_t q = info[c].inputs[k]; needs[q] && owner(q) == g) ++uses, input = k;
         if (uses != 1) continue;
         plan.fresh_inputs[c][input] = true;
         plan.zeroed[g] = false;

@@ -35,7 +35,8 @@ std::size_t element_count(const std::vector<std::size_t>& shape, const std::stri
 element_type parse_type(const std::string& name, const std::string& where) {
     if (name == "F32") return element_type::f32;
     if (name == "F64") return element_type::f64;
-    throw io_error(where + ": dtype \"" + name + "\" is not supported (typegrad reads F32 and F64)");
+    if (name == "I64") return element_type::i64;
+    throw io_error(where + ": dtype \"" + name + "\" is not supported (typegrad reads F32, F64 and I64)");
 }
 
 // A file descriptor that is closed, and its temporary file removed, unless the write completes.
@@ -79,7 +80,14 @@ private:
 
 }  // namespace
 
-std::string_view name_of(element_type type) { return type == element_type::f32 ? "F32" : "F64"; }
+std::string_view name_of(element_type type) {
+    switch (type) {
+        case element_type::f32: return "F32";
+        case element_type::f64: return "F64";
+        case element_type::i64: return "I64";
+    }
+    return "?";
+}
 std::size_t bytes_of(element_type type) { return type == element_type::f32 ? 4 : 8; }
 
 std::string shape_text(const std::vector<std::size_t>& shape) {

@@ -303,11 +303,18 @@ void write_checkpoint(const std::string& path, const run_parts<T>& run, const fi
     const auto add_all = [&](const std::string& prefix, const T* flat) {
         for (const auto& t : run.tensors) out.push_back({prefix + t.name, t.shape, f64, flat + t.offset});
     };
+    const auto add_state = [&](const std::string& prefix, const T* flat) {
+        for (const auto& t : run.state_tensors) out.push_back({prefix + t.name, t.shape, f64, flat + t.offset});
+    };
     add_all("", run.parameters.data());
+    add_state("", run.state.data());
     const optimizer_state<T>& optimiser = run.optimiser;
     const std::vector<T> zeros(optimiser.vectors.empty() ? 0 : run.parameters.size(), T(0));  // before the first step: zeros act the same
     for (const auto& [name, values] : optimiser.vectors) add_all(optimizer_prefix(optimiser.kind, name), values.empty() ? zeros.data() : values.data());
-    if (!state.best_parameters.empty()) add_all(best_prefix, state.best_parameters.data());
+    if (!state.best_parameters.empty()) {
+        add_all(best_prefix, state.best_parameters.data());
+        add_state(best_prefix, state.best_state.data());
+    }
     const std::vector<double> order(run.order.begin(), run.order.end());
     out.push_back({"shuffler.order", {order.size()}, true, order.data()});
 
@@ -345,6 +352,7 @@ void read_checkpoint(const std::string& path, run_parts<T>& run, fit_state<T>& s
     const auto& tensors = run.tensors;
     const std::size_t n = run.order.size();
     file.expect_tensors(tensors, f64);
+    file.expect_tensors(run.state_tensors, f64);
 
     optimizer_state<T> optimiser = run.optimiser;
     const std::string kind = file.text("optimizer");
@@ -356,7 +364,10 @@ void read_checkpoint(const std::string& path, run_parts<T>& run, fit_state<T>& s
 
     fit_state<T> loaded = state;
     const std::string best = file.text("early_stopping.best_weights");
-    if (best == "kept") file.expect_tensors(tensors, f64, best_prefix);
+    if (best == "kept") {
+        file.expect_tensors(tensors, f64, best_prefix);
+        file.expect_tensors(run.state_tensors, f64, best_prefix);
+    }
     else if (!best.empty() && best != "none") file.differs("metadata \"early_stopping.best_weights\" is \"" + best + "\", not \"kept\" or \"none\"");
     const std::size_t samples = file.count("run.samples");
     if (samples != n)
@@ -404,12 +415,18 @@ void read_checkpoint(const std::string& path, run_parts<T>& run, fit_state<T>& s
         values.resize(parameters.size());
         for (const auto& t : tensors) file.copy(optimizer_prefix(optimiser.kind, name) + t.name, values.data() + t.offset);
     }
+    std::vector<T> layer_state(run.state.size());
+    for (const auto& t : run.state_tensors) file.copy(t.name, layer_state.data() + t.offset);
     loaded.best_parameters.clear();
+    loaded.best_state.clear();
     if (best == "kept") {
         loaded.best_parameters.resize(parameters.size());
         for (const auto& t : tensors) file.copy(best_prefix + t.name, loaded.best_parameters.data() + t.offset);
+        loaded.best_state.resize(layer_state.size());
+        for (const auto& t : run.state_tensors) file.copy(best_prefix + t.name, loaded.best_state.data() + t.offset);
     }
     run.parameters = std::move(parameters);
+    run.state = std::move(layer_state);
     run.optimiser = std::move(optimiser);
     run.order = order;
     run.position = position;

@@ -39,17 +39,41 @@ BOOST_AUTO_TEST_CASE(a_reused_value_is_one_node_with_one_set_of_weights) {
     const auto y = tg::sum(h * h + h);
     auto g = tg::compile<double>(y);
     BOOST_TEST(g.parameter_count() == 15u);            // h's dense once
-    BOOST_TEST(decltype(y)::parameter_count == 45u);   // counted per use in the expression type
+    static_assert(decltype(y)::parameter_count == 15, "the expression's type counts h once too");
+    static_assert(decltype(g)::position_count == 6, "x, dense, tanh, *, +, sum: one position each");
+    BOOST_TEST(g.node_count() == 6u);
     const auto xs = normal_values(8, 1);
     g.bind(x, xs);
     BOOST_TEST(tg::gradient_check(g, 2).max_relative_error <= 1e-6);
 }
 
+// Two layers of one type on one input are one position of the tape holding two nodes, each with its
+// own weights; the type alone cannot tell them from one layer used twice, so it counts one.
 BOOST_AUTO_TEST_CASE(separately_created_layers_have_their_own_weights) {
     const auto x = tg::input<4>;
-    const auto y = tg::sum(tg::dense<3>(x) + tg::dense<3>(x));  // two layers of the same type
+    const auto a = tg::dense<3>(x), b = tg::dense<3>(x);
+    const auto y = tg::sum(a + tg::tanh(b));
     auto g = tg::compile<double>(y);
     BOOST_TEST(g.parameter_count() == 30u);
+    BOOST_TEST(g.node_count() == 6u);  // x, a, b, tanh, +, sum
+    static_assert(decltype(g)::position_count == 5);
+    static_assert(decltype(y)::parameter_count == 15);
+    BOOST_TEST(g.parameters_of(a).data() != g.parameters_of(b).data());
+    std::ostringstream table;
+    g.summary(table);
+    BOOST_TEST(table.str().find("parameters: 30, FLOPs per sample: " + std::to_string(2 * (2 * 4 * 3 + 3) + 3 + 3 + 3)) != std::string::npos,
+               table.str());
+    const auto xs = normal_values(8, 2);
+    g.bind(x, xs);
+    BOOST_TEST(tg::gradient_check(g, 2).max_relative_error <= 1e-6);
+    g.forward(2);
+    g.backward();
+    // The two layers' gradients differ: a's sees the sum directly, b's through tanh.
+    const auto grads = g.gradients();
+    const std::size_t offset_b = std::size_t(g.parameters_of(b).data() - g.parameters().data());
+    const std::size_t offset_a = std::size_t(g.parameters_of(a).data() - g.parameters().data());
+    BOOST_TEST(grads[offset_a + 12] == 2.0);  // d sum / d bias of a: one per sample
+    BOOST_TEST(grads[offset_b + 12] < 2.0);
 }
 
 BOOST_AUTO_TEST_CASE(a_named_layer_shares_weights_across_uses) {
@@ -140,13 +164,13 @@ BOOST_AUTO_TEST_CASE(activations_run_in_place_when_their_input_has_no_other_user
     BOOST_CHECK_EXCEPTION(lean.gradient(rectified), std::logic_error, message_contains<std::logic_error>("call keep_intermediates()"));
     BOOST_TEST(lean.gradient(conv)(1, 3, 2, 2) == kept.gradient(conv)(1, 3, 2, 2));
     BOOST_TEST(tg::gradient_check(lean, 5).max_relative_error <= 1e-6);
-    // for_each_value visits what is still there, named as summary() names it (hidden, used twice, has
-    // two positions, #5 and its copy): conv's values are relu's now, the last dense's sigmoid's.
+    // for_each_value visits what is still there, named as summary() names it: conv's values are relu's
+    // now, the last dense's sigmoid's.
     std::vector<std::string> layers;
     std::size_t values = 0;
     lean.for_each_value([&](const std::string& layer, std::span<const double> v) { layers.push_back(layer), values += v.size(); });
-    const std::vector<std::string> expected{"relu at #2", "max_pool at #3", "flatten at #4", "dense at #5", "tanh at #6", "add at #13",
-                                            "sigmoid at #15", "mse_loss at #17"};
+    const std::vector<std::string> expected{"relu at #2", "max_pool at #3", "flatten at #4", "dense at #5", "tanh at #6", "add at #7",
+                                            "sigmoid at #9", "mse_loss at #11"};
     BOOST_TEST(layers == expected, boost::test_tools::per_element());
     BOOST_TEST(values == 5 * (144 + 36 + 36 + 3 + 3 + 3 + 2) + 1);
 }

@@ -129,7 +129,7 @@ BOOST_AUTO_TEST_CASE(several_threads_match_one) {
             BOOST_TEST(relative_difference(reference.input_gradient, r.input_gradient) <= tolerance);
             // Each parameter block (weight, bias) on its own: the small ones are not hidden by the
             // large ones.
-            tg::visit_tree(logits, [&]<class Layer>(const Layer& layer) {
+            tg::visit_dag(logits, [&]<class Layer>(const Layer& layer) {
                 constexpr auto blocks = tg::tape::blocks_of<Layer>;
                 if constexpr (blocks.size() > 0) {
                     std::size_t offset = std::size_t(net.parameters_of(layer).data() - net.parameters().data());

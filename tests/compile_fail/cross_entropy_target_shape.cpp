@@ -1,6 +1,6 @@
 // Checks: cross_entropy of 10 logits against probability targets of shape (5) is rejected, naming the layer and both shapes.
 // EXPECT-ERROR: typegrad: a loss needs a target of the same shape as the output
-// EXPECT-ERROR: loss_target_must_match_the_output_shape<typegrad::at_layer<2,\s*typegrad::ops::cross_entropy>
+// EXPECT-ERROR: loss_target_must_match_the_output_shape<typegrad::at_layer<3,\s*typegrad::ops::cross_entropy>
 // EXPECT-ERROR: loss_target_must_match_the_output_shape<.*typegrad::expected<typegrad::shape<10>\s*>,\s*typegrad::got<typegrad::shape<5>\s*>
 #include <typegrad/typegrad.hpp>
 

@@ -1,6 +1,6 @@
 // Checks: matmul of a rank-1 per-sample vector (3) by a [3, 4] matrix is rejected (both operands must be rank 2), with both shapes.
 // EXPECT-ERROR: typegrad: matmul\(a, b\) needs rank-2 operands
-// EXPECT-ERROR: matmul_inner_sizes_must_agree<typegrad::at_layer<1,\s*typegrad::ops::matmul>
+// EXPECT-ERROR: matmul_inner_sizes_must_agree<typegrad::at_layer<2,\s*typegrad::ops::matmul>
 // EXPECT-ERROR: matmul_inner_sizes_must_agree<.*typegrad::left<typegrad::shape<3>\s*>,\s*typegrad::right<typegrad::shape<3,\s*4>\s*>
 #include <typegrad/typegrad.hpp>
 

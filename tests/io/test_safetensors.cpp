@@ -205,7 +205,7 @@ BOOST_AUTO_TEST_CASE(header_fields_of_the_wrong_kind) {
     scratch_directory dir{"typegrad-safetensors"};
     const fs::path p = dir.path / "kinds.safetensors";
     const std::vector<std::pair<std::string, std::string>> cases{
-        {R"({"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", "tensor \"w\": dtype \"F16\" is not supported (typegrad reads F32 and F64)"},
+        {R"({"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", "tensor \"w\": dtype \"F16\" is not supported (typegrad reads F32, F64 and I64)"},
         {R"({"w":{"dtype":32,"shape":[2],"data_offsets":[0,8]}})", "tensor \"w\": \"dtype\" is missing or not a string"},
         {R"({"w":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}})", "\"shape\" holds 2.5, not a non-negative integer"},
         {R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}})", "\"data_offsets\" holds -8, not a non-negative integer"},
@@ -279,7 +279,7 @@ BOOST_AUTO_TEST_CASE(a_model_file_for_another_network_is_refused_whole) {
     const std::vector<float> before(net.parameters().begin(), net.parameters().end());
     BOOST_CHECK_EXCEPTION(io::load_parameters(net, dir.path / "other.safetensors"), io::io_error, [](const io::io_error& e) {
         return message_has(e, {"other.safetensors: does not fit this network, nothing was loaded", "tensor \"0.weight\" is missing",
-                               "tensor \"features.weight\" is not a parameter of this network", "tensor \"3.weight\" has shape [4, 32], the network's is [3, 32]"});
+                               "tensor \"features.weight\" is not a parameter or state of this network", "tensor \"3.weight\" has shape [4, 32], the network's is [3, 32]"});
     });
     auto wide = tg::compile<double>(scores);
     io::save_parameters(wide, dir.path / "double.safetensors");

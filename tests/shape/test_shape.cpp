@@ -19,7 +19,7 @@ using mlp_type = decltype(tg::input<16> | tg::dense<64> | tg::tanh | tg::dense<6
 static_assert(mlp_type::output_shape == tg::shape<1>{});
 static_assert(mlp_type::parameter_count == (16 * 64 + 64) + (64 * 64 + 64) + (64 + 1));
 static_assert(mlp_type::flops == (2 * 16 * 64 + 64) + 64 + (2 * 64 * 64 + 64) + 64 + (2 * 64 + 1));
-static_assert(mlp_type::depth == 5);
+static_assert(mlp_type::position == 5);  // the input is at 0
 using matmul_type = decltype(tg::matmul(tg::input<3, 4>, tg::named_input<"b", 4, 2>));
 static_assert(matmul_type::output_shape == tg::shape<3, 2>{});
 using concat_type = decltype(tg::concat(tg::input<2, 5, 5>, tg::named_input<"b", 3, 5, 5>));

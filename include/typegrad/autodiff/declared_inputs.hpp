@@ -1,6 +1,8 @@
 #pragma once
 // compile<T>(tg::inputs(x, labels), outputs...): a graph whose inputs are declared, and checked at
 // compile time: every output must depend on a declared input, and on no input that is not declared.
+#include <array>
+#include <cstddef>
 #include <type_traits>
 
 #include <typegrad/autodiff/graph.hpp>
@@ -18,37 +20,35 @@ constexpr input_list<Leaves...> inputs(const Leaves&...) {
 
 namespace detail {
 
-template <class Node, class Leaf>
-struct depends_on;
-template <class Op, class... In, class Leaf>
-struct depends_on<node<Op, In...>, Leaf>
-    : std::bool_constant<std::is_same_v<node<Op, In...>, Leaf> || (depends_on<In, Leaf>::value || ...)> {};
+template <class Root, class Leaf>
+inline constexpr bool depends_on = meta::contains<Leaf, meta::set_of<typename Root::order>>;
 
-// The first leaf of Node (in post-order) that is not among Declared, or void.
-template <class Node, class... Declared>
+template <class N, class... Declared>
+inline constexpr bool undeclared_leaf = N::feed != feed_kind::none && !(std::is_same_v<N, Declared> || ...);
+
+// The first leaf of Root's order that is not among Declared, or void.
+template <class Order, class... Declared>
 struct first_undeclared;
-template <class Op, class... In, class... Declared>
-struct first_undeclared<node<Op, In...>, Declared...> {
-    template <class Found, class Next>
-    using or_next = std::conditional_t<std::is_void_v<Found>, typename first_undeclared<Next, Declared...>::type, Found>;
-    template <class... Ns>
-    struct scan {
-        using type = void;
-    };
-    template <class N, class... Ns>
-    struct scan<N, Ns...> {
-        using here = typename first_undeclared<N, Declared...>::type;
-        using type = std::conditional_t<std::is_void_v<here>, typename scan<Ns...>::type, here>;
-    };
-    using self = node<Op, In...>;
-    static constexpr bool undeclared_leaf = self::feed != feed_kind::none && !(std::is_same_v<self, Declared> || ...);
-    using type = std::conditional_t<undeclared_leaf, self, typename scan<In...>::type>;
+template <class... N, class... Declared>
+struct first_undeclared<meta::type_list<N...>, Declared...> {
+    static constexpr std::array<bool, sizeof...(N)> undeclared{undeclared_leaf<N, Declared...>...};
+    static constexpr std::size_t index = [] {
+        for (std::size_t i = 0; i < undeclared.size(); ++i)
+            if (undeclared[i]) return i;
+        return undeclared.size();
+    }();
+    using type = typename decltype([] {
+        if constexpr (index < sizeof...(N))
+            return std::type_identity<meta::nth<index, meta::type_list<N...>>>{};
+        else
+            return std::type_identity<void>{};
+    }())::type;
 };
 
 template <std::size_t Index, class Root, class... Declared>
 struct check_output {
-    using undeclared = typename first_undeclared<Root, Declared...>::type;
-    static constexpr errors::require<(depends_on<Root, Declared>::value || ...),
+    using undeclared = typename first_undeclared<typename Root::order, Declared...>::type;
+    static constexpr errors::require<(depends_on<Root, Declared> || ...),
                                      errors::output_does_not_depend_on_the_declared_input<output<Index>, declared<Declared...>>>
         check_depends{};
     static constexpr errors::require<std::is_void_v<undeclared>, errors::output_depends_on_an_undeclared_input<output<Index>, undeclared>>

@@ -15,18 +15,18 @@
 namespace typegrad::tape {
 
 struct gradient_plan {
-    std::vector<std::size_t> offset;     // per position: from the start of the gradient memory, or npos
-    std::vector<bool> reused;            // per position: its gradient is overwritten later in backward()
-    std::vector<std::size_t> zero_when;  // per position owning a buffer: zero it before the backward of this position (or npos: at the start)
-    std::vector<bool> zeroed;            // per position owning a buffer: false when its first writer overwrites it instead
-    std::vector<std::array<bool, 2>> fresh_inputs;  // per position: its backward writes input k's gradient first (grad_in_fresh)
+    std::vector<std::size_t> offset;     // per slot: from the start of the gradient memory, or npos
+    std::vector<bool> reused;            // per slot: its gradient is overwritten later in backward()
+    std::vector<std::size_t> zero_when;  // per slot owning a buffer: zero it before the backward of this slot (or npos: at the start)
+    std::vector<bool> zeroed;            // per slot owning a buffer: false when its first writer overwrites it instead
+    std::vector<std::array<bool, 2>> fresh_inputs;  // per slot: its backward writes input k's gradient first (grad_in_fresh)
     std::size_t size = 0;
 };
 
-// `shares[p]` is the position whose gradient buffer p uses as its own (an in-place operation), or
-// npos; `sizes[p]` is the buffer's length. `keep_all`: every gradient stays readable after backward().
-gradient_plan plan_gradients(std::span<const position_info> info, std::span<const std::size_t> canonical, std::span<const bool> needs,
-                             std::span<const std::size_t> shares, std::span<const std::size_t> sizes, std::size_t loss_position,
-                             bool keep_all);
+// `slots` are a graph's nodes in tape order, their inputs given as slots. `needs[s]`: slot s has a
+// gradient; `shares[s]` is the slot whose gradient buffer s uses as its own (an in-place operation),
+// or npos; `sizes[s]` is the buffer's length. `keep_all`: every gradient stays readable after backward().
+gradient_plan plan_gradients(std::span<const position_info> slots, const std::vector<bool>& needs, std::span<const std::size_t> shares,
+                             std::span<const std::size_t> sizes, std::size_t loss_slot, bool keep_all);
 
 }  // namespace typegrad::tape

@@ -1,11 +1,13 @@
 #pragma once
 // A compiled graph: the tape of one or more expressions, evaluated in type T.
 //
-// The tape is the post-order layout of the roots' expression trees (autodiff/positions.hpp), fixed at
-// compile time: forward() walks it calling each operation's forward, backward() walks it in reverse
-// calling each local backward rule; both are unrolled folds over the positions, with no virtual
-// calls. A value used in several places is one node (same identity) and occupies one position, its
-// "canonical" one; the other positions are skipped and read the canonical position's buffers.
+// The tape lays out the distinct node types of the roots' DAG in a topological order, fixed at compile
+// time (autodiff/positions.hpp): forward() walks it calling each operation's forward, backward()
+// walks it in reverse calling each local backward rule, through a table of functions, one per kind
+// and shape of operation (autodiff/position_table.hpp). At run time each position holds the nodes of its type, its *slots*: one,
+// unless two layers of the same type were created separately on the same input (dense<3>(x) +
+// dense<3>(x)), which are two layers with weights of their own, told apart by their identity. A
+// value used in several places is one node and one slot, computed once.
 //
 // Memory: parameters and their gradients are two flat vectors; activations, gradients and scratch
 // live in one arena planned by reserve(batch) for up to `batch` samples. Steps with a batch no larger
@@ -18,8 +20,10 @@
 // Threads: operations run one after another; set_threads(n) splits the work of each (samples,
 // filters, elements) over n threads of a pool the graph keeps (kernels/parallel.hpp).
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <ostream>
@@ -28,12 +32,10 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
 #include <vector>
-
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/reverse.hpp>
-#include <boost/hana/tuple.hpp>
-#include <boost/hana/type.hpp>
 
 #include <typegrad/autodiff/gradient_plan.hpp>
 #include <typegrad/autodiff/position_table.hpp>
@@ -50,30 +52,36 @@
 
 namespace typegrad {
 
-namespace hana = boost::hana;
-
 template <class T, class... Roots>
 class graph {
     static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "typegrad: a graph computes in float or double");
     static_assert(sizeof...(Roots) > 0, "typegrad: a graph needs at least one output");
 
-    using layout = tape::flatten_roots<Roots...>;
+    using layout = tape::layout<Roots...>;
+    using order = typename layout::order;
     using positions = typename layout::type;
-    using loss_node = std::tuple_element_t<0, std::tuple<Roots...>>;
+    using loss_node = meta::nth<0, meta::type_list<Roots...>>;
     using position_info = tape::position_info;
     static constexpr std::size_t npos = tape::npos;
     static constexpr auto& info_ = tape::table<positions>::info;
     static constexpr auto& scratch_sizes_ = tape::table<positions>::template scratch_sizes<T>;
+    static constexpr auto& forward_steps_ = tape::table<positions>::template forward_steps<T>;
+    static constexpr auto& backward_steps_ = tape::table<positions>::template backward_steps<T>;
 
 public:
     using value_type = T;
+    // Distinct node types: the tape's positions.
     static constexpr std::size_t position_count = positions::size;
-    // Per sample, counting a reused sub-expression once per use (parameter_count() counts it once).
-    static constexpr std::size_t flops = (std::size_t{0} + ... + Roots::flops);
+    // Per sample, over the distinct node types (flops_per_sample() counts every node).
+    static constexpr std::size_t flops = [] {
+        std::size_t total = 0;
+        for (const position_info& info : info_) total += info.own_flops;
+        return total;
+    }();
 
-    explicit graph(Roots... roots) : roots_{std::move(roots)...} {
-        overwritten_by_.fill(npos);
-        identify_nodes();
+    explicit graph(Roots... roots) : roots_{detail::node_handle::hold(std::move(roots))...} {
+        kernels::keep_blas_single_threaded();  // see set_threads()
+        collect_slots();
         assign_parameters();
         collect_penalised_weights();
         initialize(0);
@@ -85,6 +93,15 @@ public:
     graph(graph&&) noexcept = default;
     graph& operator=(graph&&) noexcept = default;
 
+    // ---- structure ----
+    // The distinct nodes of the graph (leaves included): the rows of summary().
+    std::size_t node_count() const { return slots_.size(); }
+    std::size_t flops_per_sample() const {
+        std::size_t total = 0;
+        for (const position_info& info : slots_) total += info.own_flops;
+        return total;
+    }
+
     // ---- parameters ----
     std::size_t parameter_count() const { return params_.size(); }
     std::span<T> parameters() { return params_; }
@@ -95,21 +112,32 @@ public:
     // Parameters of one layer of the graph, in the order of its blocks (weight, then bias).
     template <expression X>
     std::span<T> parameters_of(const X& layer) {
-        const std::size_t p = position_of(layer);
-        if (param_offset_[p] == npos) throw std::invalid_argument("typegrad: parameters_of(): this node has no parameters");
-        return {params_.data() + param_offset_[p], info_[p].parameter_size};
+        const std::size_t s = slot_of(layer);
+        if (param_offset_[s] == npos) throw std::invalid_argument("typegrad: parameters_of(): this node has no parameters");
+        return {params_.data() + param_offset_[s], slots_[s].parameter_size};
     }
 
-    // Fills every parameter from `seed` with its layer's initialiser. Same seed, same bits.
+    // State that forward() updates and training does not (a batch normalisation's running statistics),
+    // in the order of the layers' state blocks.
+    std::span<T> state() { return state_; }
+    std::span<const T> state() const { return state_; }
+
+    // Fills every parameter from `seed` with its layer's initialiser, and the state with its starting
+    // values. Same seed, same bits.
     void initialize(std::uint64_t seed) {
         random_generator rng{seed};
         dropout_rng_.reseed(~seed);  // a stream of its own, so masks do not depend on the parameter count
-        for (std::size_t p = 0; p < position_count; ++p) {
-            if (canonical_[p] != p || !initialises_[p]) continue;
-            std::size_t offset = param_offset_[p];
-            for (const param_block& block : info_[p].blocks) {
-                kernels::initialise(init_schemes_[p], block, rng, params_.data() + offset);
+        for (std::size_t s = 0; s < slots_.size(); ++s) {
+            if (!initialises_[s]) continue;
+            std::size_t offset = param_offset_[s];
+            for (const param_block& block : slots_[s].blocks) {
+                kernels::initialise(init_schemes_[s], block, rng, params_.data() + offset);
                 offset += block.size;
+            }
+            std::size_t state_offset = state_offset_[s];
+            for (const state_block& block : slots_[s].state_blocks) {
+                std::fill_n(state_.data() + state_offset, block.size, static_cast<T>(block.initial));
+                state_offset += block.size;
             }
         }
     }
@@ -119,25 +147,25 @@ public:
     template <expression X>
     void bind(const X&, std::span<const T> values) {
         static_assert(X::feed == feed_kind::values, "typegrad: bind(input, values) needs an input or target leaf");
-        constexpr std::size_t p = leaf_position<X>();
-        feed_values_[p] = values.data();
-        feed_sizes_[p] = values.size();
+        const std::size_t s = first_slot_[leaf_position<X>()];
+        feed_values_[s] = values.data();
+        feed_sizes_[s] = values.size();
     }
     template <expression X>
     void bind(const X&, std::span<const std::int32_t> labels) {
         static_assert(X::feed == feed_kind::labels, "typegrad: bind(labels, ints) needs a tg::labels leaf");
-        constexpr std::size_t p = leaf_position<X>();
-        feed_labels_[p] = labels.data();
-        feed_sizes_[p] = labels.size();
+        const std::size_t s = first_slot_[leaf_position<X>()];
+        feed_labels_[s] = labels.data();
+        feed_sizes_[s] = labels.size();
     }
 
     // Asks backward() to also compute the gradient with respect to an input.
     template <expression X>
     void track_gradient(const X&) {
         static_assert(X::feed == feed_kind::values, "typegrad: track_gradient() takes an input leaf");
-        constexpr std::size_t p = leaf_position<X>();
-        if (!wants_gradient_[p]) plan_valid_ = false;
-        wants_gradient_[p] = true;
+        const std::size_t s = first_slot_[leaf_position<X>()];
+        if (!wants_gradient_[s]) plan_valid_ = false;
+        wants_gradient_[s] = true;
     }
 
     // ---- mode ----
@@ -151,14 +179,15 @@ public:
     // ---- threads ----
     // Splits each step's work over `n` threads (the caller and n - 1 workers kept by the graph).
     // One thread is exact and deterministic; more give the same losses and gradients up to the
-    // rounding of differently blocked matrix products (1e-5 relative). With more than one thread,
-    // OpenBLAS is set to one thread for the whole process, so that the two do not compete for cores.
+    // rounding of differently blocked matrix products (1e-5 relative). typegrad owns the threading of
+    // its products: a graph sets OpenBLAS to one thread for the whole process when it is built, so
+    // that OpenBLAS's threads neither compete with the graph's for the cores nor change the bits of
+    // a one-thread run.
     void set_threads(std::size_t n) {
         if (n == 0) throw std::invalid_argument("typegrad: set_threads(0): a graph computes on at least one thread");
         if (n == threads()) return;
         pool_.reset();
         if (n == 1) return;
-        kernels::keep_blas_single_threaded();
         pool_ = std::make_unique<kernels::thread_pool>(n);
     }
     std::size_t threads() const { return pool_ ? pool_->size() : 1; }
@@ -186,19 +215,14 @@ public:
         if (!plan_valid_ || batch > capacity_) reserve(std::max(batch, capacity_));
         batch_ = batch;
         check_feeds();
-        for_each_position([&]<class P>(P) {
-            using N = typename P::node_type;
-            if constexpr (N::feed == feed_kind::none) {
-                if (canonical_[P::index] != P::index) return;
-                call_forward(node_at<P>(), args_for(P::index));
-            }
-        });
+        for (std::size_t s = 0; s < slots_.size(); ++s)
+            if (const auto step = forward_steps_[slot_position_[s]]) step(ops_[s], args_for(s));
     }
 
     // The first root's value after forward(): the loss of a training graph.
     T loss() const {
         static_assert(loss_node::shape::rank == 0 && !loss_node::batched, "typegrad: loss() needs the first root to be a scalar loss");
-        return value_[canonical_[root_positions[0]]][0];
+        return value_[root_slots_[0]][0];
     }
 
     // Gradients of the first root (a scalar loss) with respect to every parameter, and to the inputs
@@ -212,44 +236,39 @@ public:
         std::size_t next_zeroing = 0;
         auto zero_gradients_due = [&](std::size_t when) {
             for (; next_zeroing < zero_schedule_.size() && zero_schedule_[next_zeroing].when == when; ++next_zeroing) {
-                const std::size_t p = zero_schedule_[next_zeroing].position;
-                std::fill_n(grad_[p], value_count(p, batch_), T(0));
+                const std::size_t s = zero_schedule_[next_zeroing].slot;
+                std::fill_n(grad_[s], value_count(s, batch_), T(0));
             }
         };
         zero_gradients_due(npos);
-        grad_[canonical_[root_positions[0]]][0] = T(1);
-        hana::for_each(hana::reverse(position_types()), [&](auto type) {
-            using P = typename decltype(type)::type;
-            using N = typename P::node_type;
-            zero_gradients_due(P::index);
-            if constexpr (N::feed == feed_kind::none) {
-                if (canonical_[P::index] != P::index || !grad_[P::index]) return;
-                call_backward(node_at<P>(), args_for(P::index));
-            }
-        });
+        grad_[root_slots_[0]][0] = T(1);
+        for (std::size_t s = slots_.size(); s-- > 0;) {
+            zero_gradients_due(s);
+            if (const auto step = backward_steps_[slot_position_[s]]; step && grad_[s]) step(ops_[s], args_for(s));
+        }
     }
 
     // Value of any node of the graph after forward(), as [batch, shape...].
     template <expression X>
     tensor_view<const T, typename X::shape> value(const X& x) const {
-        const std::size_t p = position_of(x);
-        if (overwritten_by_[p] != npos)
+        const std::size_t s = slot_of(x);
+        if (overwritten_by_[s] != npos)
             throw std::logic_error("typegrad: value(): the " + std::string(X::op_type::kind) + " node's values were overwritten by the " +
-                                   std::string(info_[overwritten_by_[p]].kind) +
+                                   std::string(slots_[overwritten_by_[s]].kind) +
                                    " after it, which runs in place to save memory; call keep_intermediates() before forward() to read them");
-        return {X::feed == feed_kind::values ? feed_values_[p] : value_[p], rows_of<X>(batch_)};
+        return {X::feed == feed_kind::values ? feed_values_[s] : value_[s], rows_of<X>(batch_)};
     }
 
     // Gradient of the loss with respect to an input (see track_gradient) or any computed node.
     template <expression X>
     tensor_view<const T, typename X::shape> gradient(const X& x) const {
-        const std::size_t p = position_of(x);
-        if (!grad_[p]) throw std::logic_error("typegrad: gradient(): this node has no gradient (call track_gradient() for inputs)");
-        if (gradient_reused_[p])
+        const std::size_t s = slot_of(x);
+        if (!grad_[s]) throw std::logic_error("typegrad: gradient(): this node has no gradient (call track_gradient() for inputs)");
+        if (gradient_reused_[s])
             throw std::logic_error("typegrad: gradient(): the " + std::string(X::op_type::kind) +
                                    " node's gradient is not kept after backward() (its memory is reused, or it ran in place); call "
                                    "keep_intermediates() before forward() to read it");
-        return {grad_[p], rows_of<X>(batch_)};
+        return {grad_[s], rows_of<X>(batch_)};
     }
 
     std::size_t batch() const { return batch_; }
@@ -259,11 +278,11 @@ public:
     // activation overwrote are visited as that activation's.
     template <class Visit>
     void for_each_value(Visit&& visit) const {
-        for (std::size_t p = 0; p < position_count; ++p) {
-            if (canonical_[p] != p || info_[p].feed != feed_kind::none || overwritten_by_[p] != npos || !value_[p]) continue;
-            std::string layer{info_[p].kind};
-            if (!info_[p].name.empty()) layer += " '" + std::string(info_[p].name) + "'";
-            visit(layer + " at #" + std::to_string(p), std::span<const T>(value_[p], value_count(p, batch_)));
+        for (std::size_t s = 0; s < slots_.size(); ++s) {
+            if (slots_[s].feed != feed_kind::none || overwritten_by_[s] != npos || !value_[s]) continue;
+            std::string layer{slots_[s].kind};
+            if (!slots_[s].name.empty()) layer += " '" + std::string(slots_[s].name) + "'";
+            visit(layer + " at #" + std::to_string(s), std::span<const T>(value_[s], value_count(s, batch_)));
         }
     }
 
@@ -272,25 +291,16 @@ public:
 
     // Every parameter tensor with its name and PyTorch shape, in parameter order (autodiff/parameter_tensors.hpp).
     std::vector<parameter_tensor> parameter_tensors() const;
+    // The same for the state tensors ("3.running_mean"), offsets into state().
+    std::vector<parameter_tensor> state_tensors() const;
 
 private:
-    static constexpr auto root_positions = layout::root_positions;
+    template <class Add>
+    void for_each_owning_layer(Add&& add) const;
 
-    static constexpr auto position_types() {
-        return []<class... P>(tape::type_list<P...>) { return hana::tuple_t<P...>; }(positions{});
-    }
-    template <class F>
-    static void for_each_position(F&& f) {
-        [&]<class... P>(tape::type_list<P...>) { (f(P{}), ...); }(positions{});
-    }
-
-    template <class P>
-    auto& node_at() {
-        return tape::at_path(roots_, typename P::path{});
-    }
-    template <class P>
-    const auto& node_at() const {
-        return tape::at_path(roots_, typename P::path{});
+    template <std::size_t R>
+    const auto& root() const {
+        return roots_[R].template get<meta::nth<R, meta::type_list<Roots...>>>();
     }
 
     template <class Op>
@@ -300,116 +310,181 @@ private:
         else
             return init_scheme::glorot_uniform;
     }
-    // Position of the first occurrence of a leaf type; leaves are identified by type.
+    // The position of a leaf type; leaves are identified by type.
     template <class X>
     static constexpr std::size_t leaf_position() {
-        constexpr std::size_t p = tape::first_position_of<X>(positions{});
-        static_assert(p != npos, "typegrad: this input is not part of the graph");
-        return p;
+        static_assert(meta::contains<X, meta::set_of<order>>, "typegrad: this input is not part of the graph");
+        if constexpr (meta::contains<X, meta::set_of<order>>)
+            return meta::index_in<X, order>;
+        else
+            return npos;
+    }
+    // What identifies a node among the graph's: its type for a leaf, else its identity.
+    template <class N>
+    static node_id key_of(const N& n) {
+        if constexpr (N::feed != feed_kind::none)
+            return std::numeric_limits<node_id>::max() - meta::index_in<N, order>;
+        else
+            return n.id;
     }
 
-    // The canonical position of a node, or npos. Leaves are found by type, other nodes by identity
-    // among the positions of their type.
+    // The slot of a node, or npos.
     template <expression X>
-    std::size_t find_position(const X& x) const {
-        if constexpr (X::feed != feed_kind::none) {
-            return leaf_position<X>();
+    std::size_t find_slot(const X& x) const {
+        if constexpr (!meta::contains<X, meta::set_of<order>>) {
+            return npos;
         } else {
-            static constexpr auto same_type = []<class... P>(tape::type_list<P...>) {
-                return std::array<bool, position_count>{std::is_same_v<typename P::node_type, X>...};
-            }(positions{});
-            for (std::size_t p = 0; p < position_count; ++p)
-                if (same_type[p] && ids_[p] == x.id) return canonical_[p];
+            constexpr std::size_t p = meta::index_in<X, order>;
+            for (std::size_t s = first_slot_[p]; s < first_slot_[p + 1]; ++s)
+                if (ids_[s] == key_of(x)) return s;
             return npos;
         }
     }
     template <expression X>
-    std::size_t position_of(const X& x) const {
-        const std::size_t p = find_position(x);
-        if (p == npos)
-            throw std::invalid_argument("typegrad: this " + std::string(X::op_type::kind) + " node is not part of the graph");
-        return p;
+    std::size_t slot_of(const X& x) const {
+        const std::size_t s = find_slot(x);
+        if (s == npos) throw std::invalid_argument("typegrad: this " + std::string(X::op_type::kind) + " node is not part of the graph");
+        return s;
     }
 
-    // Node identities and run-time settings, read from the expression trees once.
-    void identify_nodes() {
-        for_each_position([&]<class P>(P) {
-            const auto& n = node_at<P>();
-            ids_[P::index] = n.id;
-            init_schemes_[P::index] = init_of(n.op);
-        });
-        for (std::size_t p = 0; p < position_count; ++p) {
-            canonical_[p] = info_[p].feed != feed_kind::none ? info_[p].leaf_position : p;
-            if (info_[p].feed != feed_kind::none) continue;
-            for (std::size_t q = 0; q < p; ++q)
-                if (info_[q].feed == feed_kind::none && ids_[q] == ids_[p]) {
-                    canonical_[p] = canonical_[q];
-                    break;
-                }
+    // The distinct nodes of the roots, by identity (leaves by type), each a slot: slots are ordered
+    // by position, and within a position by the order a walk from the roots meets them.
+    void collect_slots() {
+        struct found {
+            std::size_t position;
+            node_id key;
+            const void* op;
+            std::array<node_id, 2> inputs;
+            init_scheme init;
+            std::function<void(std::size_t slot)> find_penalised;  // a weight penalty's: finds its blocks
+        };
+        std::vector<found> nodes;
+        std::unordered_map<node_id, std::size_t> found_at;
+        std::unordered_set<node_id> seen;
+        auto collect = [&]<class N>(const N& n) {
+            const node_id key = key_of(n);
+            if (found_at.contains(key)) return;  // a leaf met again as another object of its type
+            found f{meta::index_in<N, order>, key, &n.op, {}, init_of(n.op), {}};
+            if constexpr (tape::is_penalty<typename N::op_type>)
+                f.find_penalised = [this, &n](std::size_t slot) { penalised_[slot] = penalised_blocks(n.op.source); };
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                ((f.inputs[I] = key_of(n.template input<I>())), ...);
+            }(std::make_index_sequence<N::arity>{});
+            found_at.emplace(key, nodes.size());
+            nodes.push_back(f);
+        };
+        [&]<std::size_t... R>(std::index_sequence<R...>) {
+            (visit_dag(root<R>(), collect, seen), ...);
+        }(std::index_sequence_for<Roots...>{});
+        std::ranges::stable_sort(nodes, {}, &found::position);
+
+        const std::size_t n = nodes.size();
+        std::unordered_map<node_id, std::size_t> slot_of_key;
+        first_slot_.assign(position_count + 1, 0);
+        for (std::size_t s = 0; s < n; ++s) {
+            slot_of_key.emplace(nodes[s].key, s);
+            ++first_slot_[nodes[s].position + 1];
         }
+        for (std::size_t p = 0; p < position_count; ++p) first_slot_[p + 1] += first_slot_[p];
+        slots_.resize(n);
+        ops_.resize(n);
+        slot_position_.resize(n);
+        ids_.resize(n);
+        init_schemes_.resize(n);
+        for (std::size_t s = 0; s < n; ++s) {
+            slots_[s] = info_[nodes[s].position];
+            for (std::size_t k = 0; k < slots_[s].arity; ++k) slots_[s].inputs[k] = slot_of_key.at(nodes[s].inputs[k]);
+            ops_[s] = nodes[s].op;
+            slot_position_[s] = nodes[s].position;
+            ids_[s] = nodes[s].key;
+            init_schemes_[s] = nodes[s].init;
+        }
+        [&]<std::size_t... R>(std::index_sequence<R...>) {
+            ((root_slots_[R] = slot_of_key.at(key_of(root<R>()))), ...);
+        }(std::index_sequence_for<Roots...>{});
+        param_offset_.assign(n, npos);
+        state_offset_.assign(n, npos);
+        initialises_.assign(n, false);
+        wants_gradient_.assign(n, false);
+        value_.assign(n, nullptr);
+        grad_.assign(n, nullptr);
+        scratch_.assign(n, nullptr);
+        feed_values_.assign(n, nullptr);
+        feed_labels_.assign(n, nullptr);
+        feed_sizes_.assign(n, 0);
+        overwritten_by_.assign(n, npos);
+        gradient_reused_.assign(n, false);
+        fresh_inputs_.assign(n, {false, false});
+        penalised_.resize(n);
+        for (std::size_t s = 0; s < n; ++s)
+            if (nodes[s].find_penalised) find_penalised_.emplace_back(s, std::move(nodes[s].find_penalised));
     }
 
     // Parameter blocks: one per layer, or one per name for named layers.
     void assign_parameters() {
         struct named_block {
             std::string_view name;
-            std::size_t offset;
+            std::size_t slot;  // of its first use
             const position_info* info;
         };
         // Same operation and the same blocks (size, fan-in, fan-out): one layer's weights fit the other.
         auto same_layout = [](const position_info& a, const position_info& b) {
-            return a.kind == b.kind && std::equal(a.blocks.begin(), a.blocks.end(), b.blocks.begin(), b.blocks.end(), [](const auto& x, const auto& y) {
+            return a.kind == b.kind && a.state_size == b.state_size &&
+                   std::equal(a.blocks.begin(), a.blocks.end(), b.blocks.begin(), b.blocks.end(), [](const auto& x, const auto& y) {
                        return x.size == y.size && x.fan_in == y.fan_in && x.fan_out == y.fan_out;
                    });
         };
         std::vector<named_block> named;
-        std::size_t total = 0;
-        param_offset_.fill(npos);
-        for (std::size_t p = 0; p < position_count; ++p) {
-            const position_info& info = info_[p];
-            if (info.parameter_size == 0 || canonical_[p] != p) continue;
+        std::size_t total = 0, state_total = 0;
+        for (std::size_t s = 0; s < slots_.size(); ++s) {
+            const position_info& info = slots_[s];
+            if (info.parameter_size == 0 && info.state_size == 0) continue;
             if (!info.name.empty()) {
                 auto it = std::find_if(named.begin(), named.end(), [&](const named_block& b) { return b.name == info.name; });
                 if (it != named.end()) {
                     if (!same_layout(*it->info, info))
                         throw std::invalid_argument("typegrad: layer '" + std::string(info.name) + "' is used as " + layout_text(*it->info) +
                                                     " and as " + layout_text(info) + "; shared weights need the same layer and input shape");
-                    param_offset_[p] = it->offset;
+                    param_offset_[s] = param_offset_[it->slot];
+                    state_offset_[s] = state_offset_[it->slot];
                     continue;
                 }
-                named.push_back({info.name, total, &info});
+                named.push_back({info.name, s, &info});
             }
-            param_offset_[p] = total;
-            initialises_[p] = true;
+            if (info.parameter_size > 0) param_offset_[s] = total;
+            if (info.state_size > 0) state_offset_[s] = state_total;
+            initialises_[s] = true;
             total += info.parameter_size;
+            state_total += info.state_size;
         }
         params_.assign(total, T(0));
         param_grads_.assign(total, T(0));
+        state_.assign(state_total, T(0));
     }
 
+    // The weight blocks each penalty acts on: those of every layer of its expression, once each.
     void collect_penalised_weights() {
-        for_each_position([&]<class P>(P) {
-            using N = typename P::node_type;
-            if constexpr (tape::is_penalty<typename N::op_type>) {
-                auto& op = node_at<P>().op;
-                op.blocks.clear();
-                visit_tree(op.source, [&]<class Layer>(const Layer& layer) {
-                    constexpr auto blocks = tape::blocks_of<Layer>;
-                    if constexpr (blocks.size() > 0) {
-                        const std::size_t q = find_position(layer);
-                        if (q == npos)
-                            throw std::invalid_argument("typegrad: weights_of(): layer " + std::string(Layer::op_type::kind) +
-                                                        " of the penalised expression is not part of this graph; add the expression to the graph");
-                        std::size_t offset = param_offset_[q];
-                        for (const param_block& block : blocks) {
-                            const bool seen = std::any_of(op.blocks.begin(), op.blocks.end(), [&](auto b) { return b.first == offset; });
-                            if (block.is_weight && !seen) op.blocks.emplace_back(offset, block.size);
-                            offset += block.size;
-                        }
-                    }
-                });
+        for (auto& [slot, find] : find_penalised_) find(slot);
+    }
+    template <class Source>
+    std::vector<std::pair<std::size_t, std::size_t>> penalised_blocks(const Source& source) const {
+        std::vector<std::pair<std::size_t, std::size_t>> blocks;
+        visit_dag(source, [&]<class Layer>(const Layer& layer) {
+            constexpr auto layer_blocks = tape::blocks_of<Layer>;
+            if constexpr (layer_blocks.size() > 0) {
+                const std::size_t q = find_slot(layer);
+                if (q == npos)
+                    throw std::invalid_argument("typegrad: weights_of(): layer " + std::string(Layer::op_type::kind) +
+                                                " of the penalised expression is not part of this graph; add the expression to the graph");
+                std::size_t offset = param_offset_[q];
+                for (const param_block& block : layer_blocks) {
+                    const bool seen = std::any_of(blocks.begin(), blocks.end(), [&](auto b) { return b.first == offset; });
+                    if (block.is_weight && !seen) blocks.emplace_back(offset, block.size);
+                    offset += block.size;
+                }
             }
         });
+        return blocks;
     }
 
     // "dense with blocks 4x5, 4": how a layer's parameters are laid out, for messages.
@@ -432,127 +507,125 @@ private:
         return text;
     }
 
-    std::size_t value_count(std::size_t p, std::size_t batch) const { return (info_[p].batched ? batch : 1) * info_[p].size; }
+    std::size_t value_count(std::size_t s, std::size_t batch) const { return (slots_[s].batched ? batch : 1) * slots_[s].size; }
 
-    // Positions whose operation can take over its input's buffers (expr/op_args.hpp): the input is
+    // Slots whose operation can take over its input's buffers (expr/op_args.hpp): the input is
     // computed, has no other user, is no output of the graph, and its backward does not read it.
-    std::array<std::size_t, position_count> in_place_inputs() const {
-        std::array<std::size_t, position_count> uses{}, input{};
-        input.fill(npos);
-        for (std::size_t p = 0; p < position_count; ++p)
-            if (canonical_[p] == p && info_[p].feed == feed_kind::none)
-                for (std::size_t k = 0; k < info_[p].arity; ++k) ++uses[canonical_[info_[p].inputs[k]]];
-        for (std::size_t r : root_positions) ++uses[canonical_[r]];
+    std::vector<std::size_t> in_place_inputs() const {
+        const std::size_t n = slots_.size();
+        std::vector<std::size_t> uses(n, 0), input(n, npos);
+        for (std::size_t s = 0; s < n; ++s)
+            if (slots_[s].feed == feed_kind::none)
+                for (std::size_t k = 0; k < slots_[s].arity; ++k) ++uses[slots_[s].inputs[k]];
+        for (std::size_t r : root_slots_) ++uses[r];
         if (keep_intermediates_) return input;
-        for (std::size_t p = 0; p < position_count; ++p) {
-            const position_info& info = info_[p];
-            if (canonical_[p] != p || !info.runs_in_place || info.arity != 1) continue;
-            const std::size_t q = canonical_[info.inputs[0]];
-            if (info_[q].feed == feed_kind::none && uses[q] == 1 && !info_[q].backward_reads_output && info_[q].batched == info.batched)
-                input[p] = q;
+        for (std::size_t s = 0; s < n; ++s) {
+            const position_info& info = slots_[s];
+            if (!info.runs_in_place || info.arity != 1) continue;
+            const std::size_t q = info.inputs[0];
+            if (slots_[q].feed == feed_kind::none && uses[q] == 1 && !slots_[q].backward_reads_output && slots_[q].batched == info.batched)
+                input[s] = q;
         }
         return input;
     }
 
-    // The arena: values of computed positions, then gradients (planned by liveness), then scratch.
-    // Only positions with parameters below them, or tracked inputs, get a gradient. In-place
+    // The arena: values of computed slots, then gradients (planned by liveness), then scratch.
+    // Only slots with parameters below them, or tracked inputs, get a gradient. In-place
     // operations share their input's value and gradient.
     void plan() {
-        std::array<bool, position_count> needs{};
-        for (std::size_t p = 0; p < position_count; ++p) {
-            if (canonical_[p] != p) continue;
-            const position_info& info = info_[p];
+        const std::size_t n = slots_.size();
+        std::vector<bool> needs(n, false);
+        for (std::size_t s = 0; s < n; ++s) {
+            const position_info& info = slots_[s];
             if (info.feed != feed_kind::none) {
-                needs[p] = wants_gradient_[p];
+                needs[s] = wants_gradient_[s];
                 continue;
             }
-            bool any = param_offset_[p] != npos || info.penalty;
-            for (std::size_t i = 0; i < info.arity; ++i) any = any || needs[canonical_[info.inputs[i]]];
-            needs[p] = any;
+            bool any = param_offset_[s] != npos || info.penalty;
+            for (std::size_t i = 0; i < info.arity; ++i) any = any || needs[info.inputs[i]];
+            needs[s] = any;
         }
-        needs[canonical_[root_positions[0]]] = true;
+        needs[root_slots_[0]] = true;
 
         constexpr std::size_t align = 64 / sizeof(T);
-        auto round_up = [](std::size_t n) { return (n + align - 1) / align * align; };
+        auto round_up = [](std::size_t count) { return (count + align - 1) / align * align; };
         std::size_t size = 0;
-        std::array<std::size_t, position_count> value_at{}, grad_at{}, scratch_at{};
-        value_at.fill(npos);
-        grad_at.fill(npos);
-        scratch_at.fill(npos);
-        const auto runs_in_place_on = in_place_inputs();
-        overwritten_by_.fill(npos);
-        for (std::size_t p = 0; p < position_count; ++p) {
-            if (canonical_[p] != p || info_[p].feed != feed_kind::none) continue;
-            if (const std::size_t q = runs_in_place_on[p]; q != npos) {
-                value_at[p] = value_at[q];
-                overwritten_by_[q] = p;
+        std::vector<std::size_t> value_at(n, npos), grad_at(n, npos), scratch_at(n, npos);
+        const std::vector<std::size_t> runs_in_place_on = in_place_inputs();
+        std::fill(overwritten_by_.begin(), overwritten_by_.end(), npos);
+        for (std::size_t s = 0; s < n; ++s) {
+            if (slots_[s].feed != feed_kind::none) continue;
+            if (const std::size_t q = runs_in_place_on[s]; q != npos) {
+                value_at[s] = value_at[q];
+                overwritten_by_[q] = s;
             } else {
-                value_at[p] = size;
-                size += round_up(value_count(p, capacity_));
+                value_at[s] = size;
+                size += round_up(value_count(s, capacity_));
             }
         }
-        std::array<std::size_t, position_count> shares{}, grad_sizes{};
-        for (std::size_t p = 0; p < position_count; ++p) {
-            const std::size_t q = runs_in_place_on[p];
-            shares[p] = q != npos && needs[p] && needs[q] ? q : npos;
-            grad_sizes[p] = needs[p] ? round_up(value_count(p, capacity_)) : 0;
+        std::vector<std::size_t> shares(n, npos), grad_sizes(n, 0);
+        for (std::size_t s = 0; s < n; ++s) {
+            const std::size_t q = runs_in_place_on[s];
+            shares[s] = q != npos && needs[s] && needs[q] ? q : npos;
+            grad_sizes[s] = needs[s] ? round_up(value_count(s, capacity_)) : 0;
         }
-        const tape::gradient_plan gradients =
-            tape::plan_gradients(info_, canonical_, needs, shares, grad_sizes, canonical_[root_positions[0]], keep_intermediates_);
+        const tape::gradient_plan gradients = tape::plan_gradients(slots_, needs, shares, grad_sizes, root_slots_[0], keep_intermediates_);
         zero_schedule_.clear();
-        for (std::size_t p = 0; p < position_count; ++p) {
-            if (gradients.offset[p] != npos) grad_at[p] = size + gradients.offset[p];
-            gradient_reused_[p] = gradients.reused[p];
-            if (needs[p] && shares[p] == npos && gradients.zeroed[p]) zero_schedule_.push_back({gradients.zero_when[p], p});
-            fresh_inputs_[p] = gradients.fresh_inputs[p];
+        for (std::size_t s = 0; s < n; ++s) {
+            if (gradients.offset[s] != npos) grad_at[s] = size + gradients.offset[s];
+            gradient_reused_[s] = gradients.reused[s];
+            if (needs[s] && shares[s] == npos && gradients.zeroed[s]) zero_schedule_.push_back({gradients.zero_when[s], s});
+            fresh_inputs_[s] = gradients.fresh_inputs[s];
         }
         std::ranges::sort(zero_schedule_, [](const auto& a, const auto& b) { return a.when > b.when; });  // backward's order; npos: first
         size += gradients.size;
-        for (std::size_t p = 0; p < position_count; ++p) {
-            const std::size_t s = canonical_[p] == p ? scratch_sizes_[p](capacity_) : 0;
-            if (s > 0) {
-                scratch_at[p] = size;
-                size += round_up(s);
+        for (std::size_t s = 0; s < n; ++s) {
+            const std::size_t bytes = scratch_sizes_[slot_position_[s]](capacity_);
+            if (bytes > 0) {
+                scratch_at[s] = size;
+                size += round_up(bytes);
             }
         }
         arena_.assign(size, T(0));
-        for (std::size_t p = 0; p < position_count; ++p) {
-            value_[p] = value_at[p] == npos ? nullptr : arena_.data() + value_at[p];
-            grad_[p] = grad_at[p] == npos ? nullptr : arena_.data() + grad_at[p];
-            scratch_[p] = scratch_at[p] == npos ? nullptr : arena_.data() + scratch_at[p];
+        for (std::size_t s = 0; s < n; ++s) {
+            value_[s] = value_at[s] == npos ? nullptr : arena_.data() + value_at[s];
+            grad_[s] = grad_at[s] == npos ? nullptr : arena_.data() + grad_at[s];
+            scratch_[s] = scratch_at[s] == npos ? nullptr : arena_.data() + scratch_at[s];
         }
         plan_valid_ = true;
     }
 
     void check_feeds() const {
-        for (std::size_t p = 0; p < position_count; ++p) {
-            const position_info& info = info_[p];
-            if (info.feed == feed_kind::none || canonical_[p] != p) continue;
-            const bool bound = info.feed == feed_kind::labels ? feed_labels_[p] != nullptr : feed_values_[p] != nullptr;
+        for (std::size_t s = 0; s < slots_.size(); ++s) {
+            const position_info& info = slots_[s];
+            if (info.feed == feed_kind::none) continue;
+            const bool bound = info.feed == feed_kind::labels ? feed_labels_[s] != nullptr : feed_values_[s] != nullptr;
             const std::size_t needed = batch_ * info.size;
-            if (bound && feed_sizes_[p] >= needed) continue;
+            if (bound && feed_sizes_[s] >= needed) continue;
             const std::string what = std::string(info.kind) + " '" + std::string(info.name) + "' of shape " + info.shape_text();
             if (!bound) throw std::logic_error("typegrad: " + what + " is not bound: call bind() before forward()");
-            throw std::invalid_argument("typegrad: " + what + " is bound to " + std::to_string(feed_sizes_[p]) + " values; a batch of " +
+            throw std::invalid_argument("typegrad: " + what + " is bound to " + std::to_string(feed_sizes_[s]) + " values; a batch of " +
                                         std::to_string(batch_) + " needs " + std::to_string(needed));
         }
     }
 
-    // The arguments of position p's operation: its inputs', output's and parameters' memory.
-    op_args<T> args_for(std::size_t p) {
+    // The arguments of slot s's operation: its inputs', output's and parameters' memory.
+    op_args<T> args_for(std::size_t s) {
         op_args<T> a;
         a.batch = batch_;
-        for (std::size_t k = 0; k < info_[p].arity; ++k) set_input(a, k, canonical_[info_[p].inputs[k]]);
-        a.out = value_[p];
-        a.grad_out = grad_[p];
-        a.grad_in_fresh = fresh_inputs_[p];
-        if (param_offset_[p] != npos) {
-            a.params = params_.data() + param_offset_[p];
-            a.param_grads = param_grads_.data() + param_offset_[p];
+        for (std::size_t k = 0; k < slots_[s].arity; ++k) set_input(a, k, slots_[s].inputs[k]);
+        a.out = value_[s];
+        a.grad_out = grad_[s];
+        a.grad_in_fresh = fresh_inputs_[s];
+        if (param_offset_[s] != npos) {
+            a.params = params_.data() + param_offset_[s];
+            a.param_grads = param_grads_.data() + param_offset_[s];
         }
-        a.scratch = scratch_[p];
+        if (state_offset_[s] != npos) a.state = state_.data() + state_offset_[s];
+        a.scratch = scratch_[s];
         a.all_params = params_.data();
         a.all_param_grads = param_grads_.data();
+        a.penalised = penalised_[s];
         a.training = training_;
         a.rng = &dropout_rng_;
         a.pool = pool_.get();
@@ -564,33 +637,32 @@ private:
         a.grad_in[k] = grad_[q];
     }
 
-    template <class Op, class... In>
-    static void call_forward(const node<Op, In...>& n, const op_args<T>& a) {
-        n.op.template forward<T, In...>(a);
-    }
-    template <class Op, class... In>
-    static void call_backward(const node<Op, In...>& n, const op_args<T>& a) {
-        n.op.template backward<T, In...>(a);
-    }
-
-    std::tuple<Roots...> roots_;
-    std::array<node_id, position_count> ids_{};
-    std::array<std::size_t, position_count> canonical_{};
-    std::array<std::size_t, position_count> param_offset_{};
-    std::array<bool, position_count> initialises_{};
-    std::array<bool, position_count> wants_gradient_{};
-    std::array<init_scheme, position_count> init_schemes_{};
-    std::array<T*, position_count> value_{}, grad_{}, scratch_{};
-    std::array<const T*, position_count> feed_values_{};
-    std::array<const std::int32_t*, position_count> feed_labels_{};
-    std::array<std::size_t, position_count> feed_sizes_{};
-    std::array<std::size_t, position_count> overwritten_by_{};  // npos, or the in-place position that overwrote the value
-    std::vector<T> params_, param_grads_, arena_;
+    // The roots hold the whole DAG (each node holds its inputs), and the slots point into it: held
+    // apart, so that moving the graph moves no node.
+    std::array<detail::node_handle, sizeof...(Roots)> roots_;
+    std::array<std::size_t, sizeof...(Roots)> root_slots_{};
+    std::vector<position_info> slots_;   // the table's row of each slot's position, its inputs as slots
+    std::vector<std::size_t> first_slot_;  // per position, its first slot; the last entry is the slot count
+    std::vector<const void*> ops_;         // each slot's operation (its settings), inside the DAG the roots hold
+    std::vector<std::size_t> slot_position_;
+    std::vector<node_id> ids_;
+    std::vector<std::size_t> param_offset_, state_offset_;
+    std::vector<bool> initialises_;
+    std::vector<bool> wants_gradient_;
+    std::vector<init_scheme> init_schemes_;
+    std::vector<T*> value_, grad_, scratch_;
+    std::vector<const T*> feed_values_;
+    std::vector<const std::int32_t*> feed_labels_;
+    std::vector<std::size_t> feed_sizes_;
+    std::vector<std::size_t> overwritten_by_;  // npos, or the in-place slot that overwrote the value
+    std::vector<std::vector<std::pair<std::size_t, std::size_t>>> penalised_;  // a penalty's weight blocks (offset, size)
+    std::vector<std::pair<std::size_t, std::function<void(std::size_t)>>> find_penalised_;
+    std::vector<T> params_, param_grads_, state_, arena_;
     std::size_t capacity_ = 0, batch_ = 0;
-    std::array<bool, position_count> gradient_reused_{};
-    std::array<std::array<bool, 2>, position_count> fresh_inputs_{};
+    std::vector<bool> gradient_reused_;
+    std::vector<std::array<bool, 2>> fresh_inputs_;
     struct zeroing {
-        std::size_t when, position;  // before the backward of `when` (npos: before any), zero `position`'s gradient
+        std::size_t when, slot;  // before the backward of `when` (npos: before any), zero `slot`'s gradient
     };
     std::vector<zeroing> zero_schedule_;
     bool plan_valid_ = false;

@@ -1,7 +1,8 @@
 #pragma once
 // What set-up, planning and reporting need to know of each position of a tape, computed once per
 // graph type as a constexpr table. Only forward() and backward() are unrolled per position; the
-// rest of the graph's machinery loops over this table, which keeps compile times down.
+// rest of the graph's machinery loops over this table (and the run-time slots made from it,
+// autodiff/graph.hpp), which keeps compile times down.
 #include <array>
 #include <cstddef>
 #include <limits>
@@ -12,6 +13,7 @@
 
 #include <typegrad/autodiff/positions.hpp>
 #include <typegrad/expr/node.hpp>
+#include <typegrad/expr/op_args.hpp>
 #include <typegrad/expr/parameters.hpp>
 
 namespace typegrad::tape {
@@ -26,60 +28,56 @@ struct position_info {
     bool backward_reads_output = true;   // false: its output may be overwritten by an in-place user
     bool writes_fresh_input_gradients = false;  // can overwrite an input's gradient it writes first
     std::size_t size = 0;      // values per sample
-    std::size_t leaf_position = npos;  // leaves: the first position of the same leaf type
     std::span<const param_block> blocks;
     std::size_t parameter_size = 0;
-    std::array<std::size_t, 2> inputs{};
+    std::span<const state_block> state_blocks;
+    std::size_t state_size = 0;
+    std::array<std::size_t, 2> inputs{};  // positions in the table; slots in a graph's run-time copy
     std::size_t arity = 0;
+    std::size_t own_flops = 0;
     std::string_view kind, name;  // operation; leaf or layer name
     std::string (*shape_text)() = nullptr;
 };
 
+// Keyed by the operation and its operands, not the node: layers of one kind and shape share them.
+template <class Op, class... Operands>
+struct operation_blocks {
+    static constexpr auto value = param_blocks_of<Op, Operands...>();
+    static constexpr auto state = state_blocks_of<Op, Operands...>();
+};
 template <class N>
 struct node_blocks;
-template <class Op, class... In>
-struct node_blocks<node<Op, In...>> {
-    static constexpr auto value = param_blocks_of<Op, In...>();
-};
+template <class Op, auto... In>
+struct node_blocks<node<Op, In...>> : operation_blocks<Op, operand_of<type_of_value<In>>...> {};
 template <class N>
 inline constexpr auto& blocks_of = node_blocks<N>::value;
 
-template <std::size_t K>
-constexpr std::size_t total_size(const std::array<param_block, K>& blocks) {
+template <class Block, std::size_t K>
+constexpr std::size_t total_size(const std::array<Block, K>& blocks) {
     std::size_t total = 0;
     for (const auto& b : blocks) total += b.size;
     return total;
 }
 
 template <class Op>
-inline constexpr bool is_penalty = requires(Op op) {
-    op.blocks;
-    op.source;
-};
-
-// Position of the first occurrence of node type X in a position list, or npos.
-template <class X, class... P>
-constexpr std::size_t first_position_of(type_list<P...>) {
-    constexpr std::array<bool, sizeof...(P)> match{std::is_same_v<typename P::node_type, X>...};
-    for (std::size_t i = 0; i < match.size(); ++i)
-        if (match[i]) return i;
-    return npos;
-}
+inline constexpr bool is_penalty = requires(Op op) { op.source; };
 
 // Scratch memory an operation needs for a batch (0 unless it declares scratch_size).
+template <class T, class Op, class... Operands>
+std::size_t scratch_size(std::size_t batch) {
+    if constexpr (requires { Op::template scratch_size<T, Operands...>(batch); })
+        return Op::template scratch_size<T, Operands...>(batch);
+    else
+        return 0;
+}
 template <class T, class N>
 struct scratch;
-template <class T, class Op, class... In>
+template <class T, class Op, auto... In>
 struct scratch<T, node<Op, In...>> {
-    static std::size_t size(std::size_t batch) {
-        if constexpr (requires { Op::template scratch_size<T, In...>(batch); })
-            return Op::template scratch_size<T, In...>(batch);
-        else
-            return 0;
-    }
+    static constexpr std::size_t (*size)(std::size_t) = &scratch_size<T, Op, operand_of<type_of_value<In>>...>;
 };
 
-template <class P, class Positions>
+template <class P>
 constexpr position_info describe() {
     using N = typename P::node_type;
     using Op = typename N::op_type;
@@ -91,9 +89,11 @@ constexpr position_info describe() {
     if constexpr (requires { Op::backward_reads_output; }) info.backward_reads_output = Op::backward_reads_output;
     if constexpr (requires { Op::writes_fresh_input_gradients; }) info.writes_fresh_input_gradients = Op::writes_fresh_input_gradients;
     info.size = N::shape::size;
-    info.leaf_position = N::feed == feed_kind::none ? npos : first_position_of<N>(Positions{});
+    info.own_flops = N::own_flops;
     info.blocks = blocks_of<N>;
     info.parameter_size = total_size(blocks_of<N>);
+    info.state_blocks = node_blocks<N>::state;
+    info.state_size = total_size(node_blocks<N>::state);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         static_assert(sizeof...(I) <= 2, "typegrad: operations take at most two inputs");
         ((info.inputs[info.arity++] = I), ...);
@@ -107,13 +107,49 @@ constexpr position_info describe() {
     return info;
 }
 
+// How the tape runs an operation: through a function per operation and operand shapes, given the
+// operation's settings and its memory. Layers of the same kind and shape share one (the code of a
+// network grows with its kinds of layers, not its depth), and forward() and backward() are plain
+// loops over the nodes rather than unrolled folds, which compilers optimise in time growing faster
+// than their length.
+template <class T>
+using step_function = void (*)(const void* op, const op_args<T>&);
+
+template <class T, class Op, class... Operands>
+void forward_step(const void* op, const op_args<T>& a) {
+    static_cast<const Op*>(op)->template forward<T, Operands...>(a);
+}
+template <class T, class Op, class... Operands>
+void backward_step(const void* op, const op_args<T>& a) {
+    static_cast<const Op*>(op)->template backward<T, Operands...>(a);
+}
+
+template <class T, class N>
+struct steps;
+template <class T, class Op, auto... In>
+struct steps<T, node<Op, In...>> {
+    static constexpr bool computed = node<Op, In...>::feed == feed_kind::none;
+    static constexpr step_function<T> forward = [] {
+        if constexpr (computed) return step_function<T>{&forward_step<T, Op, operand_of<type_of_value<In>>...>};
+        else return step_function<T>{};
+    }();
+    static constexpr step_function<T> backward = [] {
+        if constexpr (computed) return step_function<T>{&backward_step<T, Op, operand_of<type_of_value<In>>...>};
+        else return step_function<T>{};
+    }();
+};
+
 template <class Positions>
 struct table;
 template <class... P>
 struct table<type_list<P...>> {
-    static constexpr std::array<position_info, sizeof...(P)> info{describe<P, type_list<P...>>()...};
+    static constexpr std::array<position_info, sizeof...(P)> info{describe<P>()...};
     template <class T>
-    static constexpr std::array<std::size_t (*)(std::size_t), sizeof...(P)> scratch_sizes{&scratch<T, typename P::node_type>::size...};
+    static constexpr std::array<std::size_t (*)(std::size_t), sizeof...(P)> scratch_sizes{scratch<T, typename P::node_type>::size...};
+    template <class T>
+    static constexpr std::array<step_function<T>, sizeof...(P)> forward_steps{steps<T, typename P::node_type>::forward...};
+    template <class T>
+    static constexpr std::array<step_function<T>, sizeof...(P)> backward_steps{steps<T, typename P::node_type>::backward...};
 };
 
 }  // namespace typegrad::tape

@@ -113,7 +113,7 @@ struct cross_entropy {
         static constexpr std::size_t classes = X::shape::size;
         static constexpr bool labels_ok = [] {
             if constexpr (is_labels<L>)
-                return L::op_type::classes == classes;
+                return L::classes == classes;
             else
                 return true;
         }();

@@ -17,6 +17,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <utility>
 
 #include <typegrad/kernels/parallel.hpp>
 #include <typegrad/kernels/random.hpp>
@@ -35,8 +37,10 @@ struct op_args {
     T* params = nullptr;
     T* param_grads = nullptr;
     T* scratch = nullptr;
+    T* state = nullptr;  // the operation's state blocks (expr/parameters.hpp), kept across steps
     T* all_params = nullptr;  // the whole parameter vector, for weight penalties
     T* all_param_grads = nullptr;
+    std::span<const std::pair<std::size_t, std::size_t>> penalised{};  // a weight penalty's blocks (offset, size) in all_params
     bool training = true;                   // dropout and the like act only in training
     random_generator* rng = nullptr;        // the graph's generator, for dropout masks
     kernels::thread_pool* pool = nullptr;   // the graph's threads, or null for one thread

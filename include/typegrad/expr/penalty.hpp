@@ -3,7 +3,6 @@
 // an expression. Composable into any loss: loss + 1e-4 * l2_penalty(weights_of(y)).
 #include <string_view>
 #include <utility>
-#include <vector>
 
 #include <typegrad/expr/node.hpp>
 #include <typegrad/expr/op_args.hpp>
@@ -20,9 +19,7 @@ namespace ops {
 template <bool L1, class Y>
 struct penalty {
     static constexpr std::string_view kind = L1 ? "l1_penalty" : "l2_penalty";
-    Y source;  // the expression whose layers' weights are penalised
-    // (offset, size) of each weight block in the graph's parameter vector, set when the graph is built.
-    std::vector<std::pair<std::size_t, std::size_t>> blocks;
+    Y source;  // the expression whose layers' weights are penalised; the graph finds their blocks (op_args::penalised)
 
     template <class...>
     struct traits {
@@ -35,7 +32,7 @@ struct penalty {
     template <class T>
     void forward(const op_args<T>& a) const {
         double total = 0;
-        for (auto [offset, size] : blocks)
+        for (auto [offset, size] : a.penalised)
             for (std::size_t i = 0; i < size; ++i) {
                 const double w = a.all_params[offset + i];
                 total += L1 ? (w < 0 ? -w : w) : w * w;
@@ -45,7 +42,7 @@ struct penalty {
     template <class T>
     void backward(const op_args<T>& a) const {
         const T g = a.grad_out[0];
-        for (auto [offset, size] : blocks)
+        for (auto [offset, size] : a.penalised)
             for (std::size_t i = 0; i < size; ++i) {
                 const T w = a.all_params[offset + i];
                 a.all_param_grads[offset + i] += L1 ? g * T(w > 0 ? 1 : (w < 0 ? -1 : 0)) : T(2) * g * w;

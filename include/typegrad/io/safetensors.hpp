@@ -14,9 +14,10 @@
 
 namespace typegrad::io {
 
-enum class element_type { f32, f64 };
+// I64 holds counts (a batch normalisation's num_batches_tracked, as PyTorch stores it).
+enum class element_type { f32, f64, i64 };
 
-std::string_view name_of(element_type type);  // "F32", "F64"
+std::string_view name_of(element_type type);  // "F32", "F64", "I64"
 std::size_t bytes_of(element_type type);
 std::string shape_text(const std::vector<std::size_t>& shape);  // "[32, 1, 3, 3]"
 

@@ -1,5 +1,6 @@
 #pragma once
-// Parameter initialisers: Glorot (Xavier) and He (Kaiming), uniform and normal.
+// Parameter initialisers: Glorot (Xavier) and He (Kaiming), uniform and normal; constants for the blocks
+// that are not weights.
 #include <cmath>
 #include <cstddef>
 
@@ -17,7 +18,10 @@ void initialise(init_scheme scheme, const param_block& block, random_generator& 
     auto fill_normal = [&](double stddev) {
         for (std::size_t i = 0; i < block.size; ++i) out[i] = static_cast<T>(rng.normal(0.0, stddev));
     };
-    if (!block.is_weight) scheme = init_scheme::zeros;  // biases start at zero
+    if (!block.is_weight) {  // biases start at zero, a normalisation's scale at one
+        for (std::size_t i = 0; i < block.size; ++i) out[i] = static_cast<T>(block.constant);
+        return;
+    }
     switch (scheme) {
         case init_scheme::glorot_uniform: return fill_uniform(std::sqrt(6.0 / (fan_in + fan_out)));
         case init_scheme::glorot_normal: return fill_normal(std::sqrt(2.0 / (fan_in + fan_out)));

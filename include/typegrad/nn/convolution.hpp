@@ -20,8 +20,8 @@ struct conv2d_layer {
     init_scheme init = init_scheme::he_uniform;
 
     template <expression X>
-    node<op, X> operator()(X x) const {  // spelled out: see dense_layer
-        return node<op, X>{{init}, std::move(x)};
+    node_of<op, X> operator()(X x) const {  // spelled out: see dense_layer
+        return node_of<op, X>{{init}, std::move(x)};
     }
     constexpr conv2d_layer<Filters, Kernel, Stride, Pad, false, Name, InChannels> without_bias() const { return {init}; }
     constexpr conv2d_layer with_init(init_scheme scheme) const { return {scheme}; }

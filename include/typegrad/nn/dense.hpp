@@ -17,8 +17,8 @@ struct dense_layer {
     // The return type is spelled out so that a shape error is reported from the node's type, not
     // from deducing the body (which would put a page of <type_traits> above the message).
     template <expression X>
-    node<ops::dense<Out, Bias, Name>, X> operator()(X x) const {
-        return node<ops::dense<Out, Bias, Name>, X>{ops::dense<Out, Bias, Name>{init}, std::move(x)};
+    node_of<ops::dense<Out, Bias, Name>, X> operator()(X x) const {
+        return node_of<ops::dense<Out, Bias, Name>, X>{ops::dense<Out, Bias, Name>{init}, std::move(x)};
     }
     constexpr dense_layer<Out, false, Name> without_bias() const { return {init}; }
     constexpr dense_layer with_init(init_scheme scheme) const { return {scheme}; }

@@ -25,8 +25,8 @@ template <class Op>
 struct unary_layer {
     Op op{};
     template <expression X>
-    node<Op, X> operator()(X x) const {  // spelled out: see dense_layer
-        return node<Op, X>{op, std::move(x)};
+    node_of<Op, X> operator()(X x) const {  // spelled out: see dense_layer
+        return node_of<Op, X>{op, std::move(x)};
     }
 };
 
@@ -65,11 +65,11 @@ inline constexpr leaky_relu_layer leaky_relu{};
 
 template <class Fn, expression X>
 auto apply(Fn fn, X x) {
-    return node<ops::unary<Fn>, X>{ops::unary<Fn>{fn}, std::move(x)};
+    return node_of<ops::unary<Fn>, X>{ops::unary<Fn>{fn}, std::move(x)};
 }
 template <class Fn, expression A, expression B>
 auto apply(Fn fn, A a, B b) {
-    return node<ops::binary<Fn>, A, B>{ops::binary<Fn>{fn}, std::move(a), std::move(b)};
+    return node_of<ops::binary<Fn>, A, B>{ops::binary<Fn>{fn}, std::move(a), std::move(b)};
 }
 
 template <expression X>
@@ -99,11 +99,11 @@ auto max(X x, S s) {
 
 template <expression A, expression B>
 auto matmul(A a, B b) {
-    return node<ops::matmul, A, B>{ops::matmul{}, std::move(a), std::move(b)};
+    return node_of<ops::matmul, A, B>{ops::matmul{}, std::move(a), std::move(b)};
 }
 template <expression A, expression B>
 auto concat(A a, B b) {
-    return node<ops::concat, A, B>{ops::concat{}, std::move(a), std::move(b)};
+    return node_of<ops::concat, A, B>{ops::concat{}, std::move(a), std::move(b)};
 }
 
 // Arithmetic between expressions, and between an expression and a number.

@@ -16,17 +16,17 @@ namespace typegrad {
 template <expression Y, expression Tg>
 auto l1_loss(Y y, Tg t, reduction mode = reduction::mean) {
     using op = ops::pointwise_loss<loss_fn::absolute_error>;
-    return node<op, Y, Tg>{op{{}, mode}, std::move(y), std::move(t)};
+    return node_of<op, Y, Tg>{op{{}, mode}, std::move(y), std::move(t)};
 }
 template <expression Y, expression Tg>
 auto mse_loss(Y y, Tg t, reduction mode = reduction::mean) {
     using op = ops::pointwise_loss<loss_fn::squared_error>;
-    return node<op, Y, Tg>{op{{}, mode}, std::move(y), std::move(t)};
+    return node_of<op, Y, Tg>{op{{}, mode}, std::move(y), std::move(t)};
 }
 template <expression Y, expression Tg>
 auto binary_cross_entropy(Y logits, Tg t, reduction mode = reduction::mean) {
     using op = ops::pointwise_loss<loss_fn::binary_cross_entropy_from_logits>;
-    return node<op, Y, Tg>{op{{}, mode}, std::move(logits), std::move(t)};
+    return node_of<op, Y, Tg>{op{{}, mode}, std::move(logits), std::move(t)};
 }
 
 struct cross_entropy_options {
@@ -39,7 +39,7 @@ auto cross_entropy(Y logits, L labels_or_probabilities, cross_entropy_options op
     if (!options.class_weights.empty() && options.class_weights.size() != Y::shape::size)
         throw std::invalid_argument("typegrad: cross_entropy: " + std::to_string(options.class_weights.size()) +
                                     " class weights given for " + std::to_string(Y::shape::size) + " classes");
-    return node<ops::cross_entropy, Y, L>{ops::cross_entropy{options.mode, std::move(options.class_weights)}, std::move(logits),
+    return node_of<ops::cross_entropy, Y, L>{ops::cross_entropy{options.mode, std::move(options.class_weights)}, std::move(logits),
                                           std::move(labels_or_probabilities)};
 }
 
@@ -49,11 +49,11 @@ weights_ref<Y> weights_of(Y y) {
 }
 template <class Y>
 auto l1_penalty(weights_ref<Y> w) {
-    return node<ops::penalty<true, Y>>{ops::penalty<true, Y>{std::move(w.expression), {}}};
+    return node_of<ops::penalty<true, Y>>{ops::penalty<true, Y>{std::move(w.expression)}};
 }
 template <class Y>
 auto l2_penalty(weights_ref<Y> w) {
-    return node<ops::penalty<false, Y>>{ops::penalty<false, Y>{std::move(w.expression), {}}};
+    return node_of<ops::penalty<false, Y>>{ops::penalty<false, Y>{std::move(w.expression)}};
 }
 
 }  // namespace typegrad

@@ -8,8 +8,9 @@
 
 namespace typegrad {
 
-// Tags that make diagnostics read as sentences: at_layer<3, dense<64>>, got<shape<64,5,5>>.
-template <std::size_t Depth, class Kind>
+// Tags that make diagnostics read as sentences: at_layer<3, dense<64>>, got<shape<64,5,5>>. A layer's
+// position counts the distinct nodes before it (its inputs' DAG, the input at 0), as summary() does.
+template <std::size_t Position, class Kind>
 struct at_layer {};
 template <class Shape>
 struct got {};
@@ -108,6 +109,12 @@ template <class Layer, class Left, class Right>
 struct matmul_inner_sizes_must_agree {
     static_assert(always_false<Layer, Left, Right>,
                   "typegrad: matmul(a, b) needs rank-2 operands with a's column count equal to b's row count");
+};
+
+template <class Layer, class Got>
+struct batch_norm_needs_a_batch_of_features_or_channels {
+    static_assert(always_false<Layer, Got>,
+                  "typegrad: batch_norm needs a batched rank-1 value (features) or rank-3 value (channels, height, width) per sample");
 };
 
 template <class Layer, class Got>

@@ -2,9 +2,10 @@
 // Checkpoints: everything fit() needs to continue a run exactly where it stopped, in one safetensors
 // file (written atomically). Tensors:
 //   <parameter>                         the weights, named as in model files ("0.weight", ...)
+//   <state>                             the layers' state ("1.running_mean", ...), in the weights' dtype
 //   optimizer.<kind>.<vector>.<param>   the optimiser's vectors per parameter tensor
 //                                       (optimizer.adam.first.*, optimizer.adam.second.*, optimizer.sgd.momentum.*)
-//   early_stopping.best.<parameter>     the best validation epoch's weights, when early stopping keeps them
+//   early_stopping.best.<parameter>     the best validation epoch's weights (and state), when early stopping keeps them
 //   shuffler.order                      the minibatch order of the current epoch, F64 [samples]
 // and in __metadata__, as exact text: the format, the position (epoch, batches done in it, steps), the
 // sums of the epoch under way, the optimiser's kind and step count, both random generators (shuffling
@@ -41,6 +42,7 @@ struct fit_state {
     double best_loss = std::numeric_limits<double>::infinity();
     std::size_t epochs_since_best = 0;
     std::vector<T> best_parameters;  // empty unless kept
+    std::vector<T> best_state;       // the layers' state at that epoch (running statistics), kept with them
     // The run.
     double base_learning_rate = not_measured;
     std::size_t batch_size = 0;
@@ -63,6 +65,8 @@ template <class T>
 struct run_parts {
     std::vector<parameter_tensor> tensors;
     std::vector<T> parameters;
+    std::vector<parameter_tensor> state_tensors;
+    std::vector<T> state;
     optimizer_state<T> optimiser;
     std::vector<std::size_t> order;  // the shuffler's
     std::size_t position = 0;        // in `order`
@@ -98,6 +102,8 @@ template <class Graph, class Opt, class T, class Target, class V = typename Grap
 void save_checkpoint(const std::string& path, const Graph& graph, const Opt& opt, const minibatches<T, Target>& batches, const fit_state<V>& state) {
     const run_parts<V> run{graph.parameter_tensors(),
                            {graph.parameters().begin(), graph.parameters().end()},
+                           graph.state_tensors(),
+                           {graph.state().begin(), graph.state().end()},
                            opt.state(),
                            {batches.order().begin(), batches.order().end()},
                            batches.position(),
@@ -110,9 +116,11 @@ void save_checkpoint(const std::string& path, const Graph& graph, const Opt& opt
 template <class Graph, class Opt, class T, class Target, class V = typename Graph::value_type>
     requires checkpointable_optimizer<Opt, V>
 void load_checkpoint(const std::string& path, Graph& graph, Opt& opt, minibatches<T, Target>& batches, fit_state<V>& state) {
-    run_parts<V> run{graph.parameter_tensors(), std::vector<V>(graph.parameter_count()), opt.state(), std::vector<std::size_t>(batches.order().size()), 0, {}, {}};
+    run_parts<V> run{graph.parameter_tensors(), std::vector<V>(graph.parameter_count()), graph.state_tensors(), std::vector<V>(graph.state().size()),
+                     opt.state(), std::vector<std::size_t>(batches.order().size()), 0, {}, {}};
     read_checkpoint(path, run, state);
     std::copy(run.parameters.begin(), run.parameters.end(), graph.parameters().begin());
+    std::copy(run.state.begin(), run.state.end(), graph.state().begin());
     opt.set_state(run.optimiser);
     batches.restore(run.order, run.position, run.shuffler);
     graph.dropout_generator().set_state(run.dropout);

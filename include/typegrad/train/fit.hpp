@@ -215,7 +215,10 @@ std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& 
                 state.best_loss = v.loss;
                 state.epochs_since_best = 0;
                 report.best = true;
-                if (options.restore_best) state.best_parameters.assign(graph.parameters().begin(), graph.parameters().end());
+                if (options.restore_best) {
+                    state.best_parameters.assign(graph.parameters().begin(), graph.parameters().end());
+                    state.best_state.assign(graph.state().begin(), graph.state().end());
+                }
             } else {
                 ++state.epochs_since_best;
             }
@@ -233,7 +236,10 @@ std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& 
             return history;
         }
     }
-    if (!state.best_parameters.empty()) std::copy(state.best_parameters.begin(), state.best_parameters.end(), graph.parameters().begin());
+    if (!state.best_parameters.empty()) {
+        std::copy(state.best_parameters.begin(), state.best_parameters.end(), graph.parameters().begin());
+        std::copy(state.best_state.begin(), state.best_state.end(), graph.state().begin());
+    }
     return state.history;
 }
 
