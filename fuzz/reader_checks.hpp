@@ -6,9 +6,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
 
 #include <typegrad/io/csv.hpp>
 #include <typegrad/io/idx.hpp>
@@ -26,16 +30,62 @@ inline std::string broken_promise(const io::idx_array& array) {
     return {};
 }
 
-inline std::string broken_promise(const io::csv_table& table) {
+template <class Target>
+std::string broken_promise(const io::basic_csv_table<Target>& table, std::optional<std::size_t> classes = {}) {
     if (table.rows() == 0) return "a CSV table without rows";
     if (table.data.feature_size != table.feature_names.size() || table.data.features.size() != table.rows() * table.feature_names.size())
         return "CSV features are not [rows, feature names]";
+    if (table.feature_columns.size() != table.feature_names.size()) return "CSV feature columns and feature names differ in number";
     std::set<std::string> names{table.feature_names.begin(), table.feature_names.end()};
     if (names.size() != table.feature_names.size() || names.contains(table.target_name) || names.contains(""))
         return "CSV column names that are empty or repeated";
-    for (const auto* values : {&table.data.features, &table.data.targets})
-        for (const float v : *values)
-            if (!std::isfinite(v)) return "a CSV value that is not finite";
+    std::set<std::size_t> columns{table.feature_columns.begin(), table.feature_columns.end()};
+    if (columns.size() != table.feature_columns.size() || columns.contains(table.target_column)) return "CSV columns chosen twice";
+    for (const float v : table.data.features)
+        if (!std::isfinite(v)) return "a CSV value that is not finite";
+    for (const Target t : table.data.targets) {
+        if constexpr (std::is_same_v<Target, float>) {
+            if (!std::isfinite(t)) return "a CSV value that is not finite";
+        } else if (classes && (t < 0 || static_cast<std::size_t>(t) >= *classes)) {
+            return "a CSV class label out of range";
+        }
+    }
+    return {};
+}
+
+// The modes of the CSV reader tried on every input, besides read_csv(path, csv_target): chosen
+// features by name, a file without a header with columns by position, class labels.
+struct csv_mode {
+    io::csv_options options;
+    bool classes;
+};
+
+inline std::vector<csv_mode> csv_modes() {
+    return {{{.target = csv_target}, false},
+            {{.target = csv_target, .features = {"b", "a"}}, false},
+            {{.header = false, .target = 1, .features = {2, 0}}, false},
+            {{.header = false, .target = 0}, true},
+            {{.target = csv_target, .classes = 3}, true}};
+}
+
+// What reading an input in every mode found: the first broken promise, or nothing. Refusals are
+// expected; one whose message does not start with the input's name is a broken promise.
+struct csv_modes_result {
+    std::string broken;
+};
+
+inline std::string broken_promise(const csv_modes_result& result) { return result.broken; }
+
+inline csv_modes_result read_in_every_mode(std::string_view text, const std::string& name) {
+    for (const auto& mode : csv_modes()) {
+        try {
+            const std::string broken = mode.classes ? broken_promise(io::parse_csv_classes(text, name, mode.options), mode.options.classes)
+                                                    : broken_promise(io::parse_csv(text, name, mode.options));
+            if (!broken.empty()) return {broken};
+        } catch (const io::io_error& e) {
+            if (!std::string_view(e.what()).starts_with(name + ": ")) return {"a CSV refusal that does not start with the input's name: " + std::string(e.what())};
+        }
+    }
     return {};
 }
 

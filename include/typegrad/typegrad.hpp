@@ -27,3 +27,5 @@
 #include <typegrad/train/parameter_norms.hpp>
 #include <typegrad/train/sgd.hpp>
 #include <typegrad/train/validation_split.hpp>
+#include <typegrad/data/standardizer.hpp>
+#include <typegrad/data/whitener.hpp>

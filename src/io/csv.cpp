@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
+#include <type_traits>
 #include <system_error>
 
 #include "byte_source.hpp"
@@ -75,6 +78,54 @@ std::string parse_number(std::string_view cell, float& value) {
     if (!std::isfinite(number)) return shown(cell) + " is not a finite number";
     if (std::abs(number) > double(std::numeric_limits<float>::max())) return shown(cell) + " is beyond float's range (about 3.4e38)";
     value = static_cast<float>(number);
+    return {};
+}
+
+// Whether a number as from_chars reads it, [-]digits[.digits][(e|E)[+|-]digits], is a whole number,
+// judged from its digits rather than its double, which may have rounded a fraction away
+// (2.0000000000000001 reads as 2).
+bool is_whole(std::string_view number) {
+    const std::size_t e = std::min(number.find_first_of("eE"), number.size());
+    std::string_view mantissa = number.substr(0, e);
+    if (mantissa.starts_with('-')) mantissa.remove_prefix(1);
+    const std::size_t point = std::min(mantissa.find('.'), mantissa.size());
+    std::string digits{mantissa.substr(0, point)};
+    if (point < mantissa.size()) digits += mantissa.substr(point + 1);
+    const bool all_zero = digits.find_first_not_of('0') == std::string::npos;
+    long long exponent = 0;
+    if (e < number.size()) {
+        std::string_view text = number.substr(e + 1);
+        const bool negative = text.starts_with('-');
+        if (negative || text.starts_with('+')) text.remove_prefix(1);
+        while (text.size() > 1 && text.front() == '0') text.remove_prefix(1);
+        if (text.size() > 15) return negative ? all_zero : true;  // the point moves beyond every digit
+        std::from_chars(text.data(), text.data() + text.size(), exponent);
+        if (negative) exponent = -exponent;
+    }
+    // The digits that stay before the point once the exponent has moved it; the others must be zeros.
+    const long long whole_digits = static_cast<long long>(point) + exponent;
+    const std::size_t fraction = whole_digits <= 0 ? 0 : static_cast<std::size_t>(std::min<long long>(whole_digits, static_cast<long long>(digits.size())));
+    return digits.find_first_not_of('0', fraction) == std::string::npos;
+}
+
+// Why a cell is not a class label, or empty if it is one; `label` receives it. A label is a whole
+// number within a 32-bit integer and, when the class count is given, in [0, classes).
+std::string parse_label(std::string_view cell, std::int32_t& label, std::optional<std::size_t> classes) {
+    if (cell.empty()) return "missing value (an empty cell)";
+    std::string_view digits = cell;
+    if (digits.size() > 1 && digits[0] == '+' && digits[1] != '-' && digits[1] != '+') digits.remove_prefix(1);
+    double number = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+    if ((error != std::errc{} && error != std::errc::result_out_of_range) || end != digits.data() + digits.size()) return shown(cell) + " is not a number";
+    if (error == std::errc{} && !std::isfinite(number)) return shown(cell) + " is not a finite number";
+    if (!is_whole(digits)) return shown(cell) + " is not a class label: labels are whole numbers (0, 1, 2, ...)";
+    if (error == std::errc::result_out_of_range || number > double(std::numeric_limits<std::int32_t>::max()) ||
+        number < double(std::numeric_limits<std::int32_t>::min()))
+        return shown(cell) + " is beyond the range of a class label (a 32-bit integer)";
+    label = static_cast<std::int32_t>(number);
+    if (classes && (label < 0 || static_cast<std::size_t>(label) >= *classes))
+        return "the class label " + std::to_string(label) + " is out of range: " + std::to_string(*classes) +
+               (*classes == 1 ? " class has the label 0" : " classes have the labels 0 to " + std::to_string(*classes - 1));
     return {};
 }
 
@@ -176,54 +227,156 @@ std::string column_list(const std::vector<std::string>& names) {
     return list;
 }
 
-}  // namespace
+[[noreturn]] void refuse(const std::string& file, const std::string& what) { throw io_error(file + ": " + what); }
 
-csv_table parse_csv(std::string_view text, std::string name, std::string_view target_column) {
-    csv_table table{std::move(name), {}, std::string(target_column), {}};
+// The options' target and feature columns, found in the file's columns.
+struct column_choice {
+    std::size_t target = 0;
+    std::vector<std::size_t> features;
+};
+
+column_choice choose_columns(const csv_options& options, const std::vector<std::string>& names, const std::string& file, std::size_t first_line) {
+    const std::size_t width = names.size();
+    const auto described = [&](std::size_t c) { return "the column at index " + std::to_string(c) + (options.header ? " (" + shown(names[c]) + ")" : ""); };
+    // Where `column`, given as the option `role` ("target", "features[1]"), is in the file.
+    const auto position_of = [&](const csv_column& column, const std::string& role) -> std::size_t {
+        if (column.by_name()) {
+            if (!options.header)
+                refuse(file, role + ": the column " + shown(column.name()) +
+                                 " is chosen by name, but the options say the file has no header row (header = false): choose it by its position, from 0");
+            const auto found = std::find(names.begin(), names.end(), column.name());
+            if (found != names.end()) return static_cast<std::size_t>(found - names.begin());
+            const std::string header_says = "(the header, line " + std::to_string(first_line) + ", names " + column_list(names) + ")";
+            if (role != "target") refuse(file, role + ": no column is named " + shown(column.name()) + " " + header_says);
+            float ignored = 0;
+            const bool looks_like_data = std::all_of(names.begin(), names.end(), [&](const std::string& h) { return parse_number(h, ignored).empty(); });
+            refuse(file, "no column is named " + shown(column.name()) + " " + header_says +
+                             (looks_like_data ? "; the first line looks like data: the file needs a header row" : ""));
+        }
+        if (column.index() < 0) refuse(file, role + ": the column index " + std::to_string(column.index()) + " is negative (positions count from 0)");
+        if (static_cast<unsigned long long>(column.index()) >= width)
+            refuse(file, role + ": the column index " + std::to_string(column.index()) + " is beyond the last column: " +
+                             (options.header ? "the header" : "the first row") + " (line " + std::to_string(first_line) + ") has " + std::to_string(width) +
+                             (width == 1 ? " column, index 0" : " columns, indices 0 to " + std::to_string(width - 1)));
+        return static_cast<std::size_t>(column.index());
+    };
+
+    column_choice choice;
+    choice.target = position_of(options.target, "target");
+    if (options.features.empty()) {
+        if (width == 1) refuse(file, "the only column is the target " + shown(names[choice.target]) + ": there are no features");
+        for (std::size_t c = 0; c < width; ++c)
+            if (c != choice.target) choice.features.push_back(c);
+        return choice;
+    }
+    constexpr std::size_t unchosen = std::size_t(-1);
+    std::vector<std::size_t> chosen_by(width, unchosen);  // which of options.features chose each column
+    for (std::size_t i = 0; i < options.features.size(); ++i) {
+        const std::string role = "features[" + std::to_string(i) + "]";
+        const std::size_t c = position_of(options.features[i], role);
+        if (c == choice.target) refuse(file, role + ": " + described(c) + " is the target: it cannot also be a feature");
+        if (chosen_by[c] != unchosen) refuse(file, role + " and features[" + std::to_string(chosen_by[c]) + "] both choose " + described(c));
+        chosen_by[c] = i;
+        choice.features.push_back(c);
+    }
+    return choice;
+}
+
+// Reads the target cell as a Target: a number, or a class label.
+std::string parse_target(std::string_view cell, float& value, const csv_options&) { return parse_number(cell, value); }
+std::string parse_target(std::string_view cell, std::int32_t& value, const csv_options& options) { return parse_label(cell, value, options.classes); }
+
+template <class Target>
+basic_csv_table<Target> parse_table(std::string_view text, std::string name, const csv_options& options) {
+    basic_csv_table<Target> table;
+    table.path = std::move(name);
     const std::string& file = table.path;
+    if (!options.target.given()) refuse(file, "target: no target column is given (csv_options::target)");
+    if constexpr (std::is_same_v<Target, float>) {
+        if (options.classes) refuse(file, "classes: read_csv reads the target as numbers; class labels, checked against a class count, are read by read_csv_classes");
+    } else if (options.classes && *options.classes == 0) {
+        refuse(file, "classes: there are 0 classes: a class count must be at least 1");
+    }
     csv_parser parser{text, file};
 
-    std::vector<std::string> header;
-    if (!parser.next_row(header)) throw io_error(file + ": empty file: expected a header row naming the columns");
-    const std::size_t header_line = parser.line();
-    std::map<std::string_view, std::size_t> column_of;
-    for (std::size_t c = 0; c < header.size(); ++c) {
-        if (header[c].empty()) parser.fail_at(c + 1, {}, "the header gives this column no name");
-        if (const auto [earlier, added] = column_of.emplace(header[c], c + 1); !added)
-            parser.fail_at(c + 1, header[c], "the header names columns " + std::to_string(earlier->second) + " and " + std::to_string(c + 1) + " alike");
+    // The header's names; without a header, "column 1", ... and the first row waits in `cells`.
+    std::vector<std::string> names, cells;
+    if (options.header) {
+        if (!parser.next_row(names)) refuse(file, "empty file: expected a header row naming the columns");
+        std::map<std::string_view, std::size_t> column_of;
+        for (std::size_t c = 0; c < names.size(); ++c) {
+            if (names[c].empty()) parser.fail_at(c + 1, {}, "the header gives this column no name");
+            if (const auto [earlier, added] = column_of.emplace(names[c], c + 1); !added)
+                parser.fail_at(c + 1, names[c], "the header names columns " + std::to_string(earlier->second) + " and " + std::to_string(c + 1) + " alike");
+        }
+    } else {
+        if (!parser.next_row(cells)) refuse(file, "empty file: no rows of data");
+        for (std::size_t c = 0; c < cells.size(); ++c) names.push_back("column " + std::to_string(c + 1));
     }
-    const auto target = std::find(header.begin(), header.end(), target_column);
-    if (target == header.end()) {
-        float ignored = 0;
-        const bool looks_like_data = std::all_of(header.begin(), header.end(), [&](const std::string& h) { return parse_number(h, ignored).empty(); });
-        throw io_error(file + ": no column is named " + shown(target_column) + " (the header, line " + std::to_string(header_line) + ", names " +
-                       column_list(header) + ")" + (looks_like_data ? "; the first line looks like data: the file needs a header row" : ""));
-    }
-    const auto target_index = static_cast<std::size_t>(target - header.begin());
-    if (header.size() == 1) throw io_error(file + ": the only column is the target " + shown(target_column) + ": there are no features");
-    for (std::size_t c = 0; c < header.size(); ++c)
-        if (c != target_index) table.feature_names.push_back(header[c]);
-    table.data.feature_size = header.size() - 1;
+    const std::size_t first_line = parser.line(), width = names.size();
+    const column_choice choice = choose_columns(options, names, file, first_line);
+
+    table.target_column = choice.target;
+    table.target_name = names[choice.target];
+    table.feature_columns = choice.features;
+    for (const std::size_t c : choice.features) table.feature_names.push_back(names[c]);
+    table.data.feature_size = choice.features.size();
     table.data.target_size = 1;
 
-    std::vector<std::string> cells;
-    while (parser.next_row(cells)) {
-        if (cells.size() != header.size())
+    constexpr std::size_t unused = std::size_t(-1);
+    std::vector<std::size_t> feature_of(width, unused);  // each column's place among the features
+    for (std::size_t f = 0; f < choice.features.size(); ++f) feature_of[choice.features[f]] = f;
+    std::vector<float> row(choice.features.size());
+    bool row_waiting = !options.header;
+    while (row_waiting || parser.next_row(cells)) {
+        row_waiting = false;
+        if (cells.size() != width)
             throw io_error(file + ": line " + std::to_string(parser.line()) + " has " + std::to_string(cells.size()) + (cells.size() == 1 ? " cell" : " cells") +
-                           ", the header (line " + std::to_string(header_line) + ") has " + std::to_string(header.size()) + " columns");
-        for (std::size_t c = 0; c < cells.size(); ++c) {
-            float value = 0;
-            if (const std::string fault = parse_number(trimmed(cells[c]), value); !fault.empty()) parser.fail_at(c + 1, header[c], fault);
-            (c == target_index ? table.data.targets : table.data.features).push_back(value);
+                           (options.header ? ", the header (line " + std::to_string(first_line) + ") has " + std::to_string(width) + " columns"
+                                           : ", the first row (line " + std::to_string(first_line) + ") has " + std::to_string(width)));
+        for (std::size_t c = 0; c < width; ++c) {
+            if (c != choice.target && feature_of[c] == unused) continue;  // a column the options leave out: it may hold text
+            std::string fault;
+            if (c == choice.target) {
+                Target value{};
+                fault = parse_target(trimmed(cells[c]), value, options);
+                table.data.targets.push_back(value);
+            } else {
+                fault = parse_number(trimmed(cells[c]), row[feature_of[c]]);
+            }
+            if (fault.empty()) continue;
+            if (!options.header && parser.line() == first_line && fault.ends_with("is not a number"))
+                fault += " (the options say the file has no header row: if line " + std::to_string(first_line) + " names the columns, set header = true)";
+            parser.fail_at(c + 1, options.header ? std::string_view(names[c]) : std::string_view(), fault);
         }
+        table.data.features.insert(table.data.features.end(), row.begin(), row.end());
     }
-    if (table.rows() == 0) throw io_error(file + ": a header (line " + std::to_string(header_line) + ") but no rows of data");
+    if (table.rows() == 0) refuse(file, "a header (line " + std::to_string(first_line) + ") but no rows of data");
     return table;
 }
 
-csv_table read_csv(const std::filesystem::path& path, std::string_view target_column) {
-    const std::vector<std::byte> bytes = detail::read_whole_file(path);
-    return parse_csv({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, path.string(), target_column);
+std::string_view text_of(const std::vector<std::byte>& bytes) { return {reinterpret_cast<const char*>(bytes.data()), bytes.size()}; }
+
+}  // namespace
+
+csv_table parse_csv(std::string_view text, std::string name, const csv_options& options) { return parse_table<float>(text, std::move(name), options); }
+
+csv_table parse_csv(std::string_view text, std::string name, std::string_view target_column) {
+    return parse_table<float>(text, std::move(name), {.target = target_column});
+}
+
+csv_class_table parse_csv_classes(std::string_view text, std::string name, const csv_options& options) {
+    return parse_table<std::int32_t>(text, std::move(name), options);
+}
+
+csv_table read_csv(const std::filesystem::path& path, const csv_options& options) {
+    return parse_csv(text_of(detail::read_whole_file(path)), path.string(), options);
+}
+
+csv_table read_csv(const std::filesystem::path& path, std::string_view target_column) { return read_csv(path, {.target = target_column}); }
+
+csv_class_table read_csv_classes(const std::filesystem::path& path, const csv_options& options) {
+    return parse_csv_classes(text_of(detail::read_whole_file(path)), path.string(), options);
 }
 
 }  // namespace typegrad::io

@@ -1,5 +1,7 @@
 // A user's program built against an installed typegrad (pkg-config) or typegrad as a Meson
-// subproject: uses the headers, the compiled library (the IDX reader) and BLAS.
+// subproject: uses the headers, the compiled library (the IDX reader, the whitener and through it
+// LAPACK) and BLAS.
+#include <cmath>
 #include <cstdio>
 
 #include <typegrad/io/idx.hpp>
@@ -26,6 +28,13 @@ int main() {
         return 1;
     } catch (const tg::io::io_error&) {
     }
-    std::printf("consumer: loss %.4f -> %.4f\n", double(first), double(g.loss()));
-    return g.loss() < first ? 0 : 1;
+    // Whitening the XOR inputs: their covariance is I / 4, so ZCA doubles each centred value.
+    tg::dataset<float> inputs{2, 1, {0, 0, 0, 1, 1, 0, 1, 1}, {0, 1, 1, 0}};
+    tg::whitener<float> whiten{{.kind = tg::whitening::zca, .epsilon = 0}};
+    whiten.fit(inputs);
+    whiten.apply(inputs);
+    const bool white = std::abs(inputs.features[0] + 1) < 1e-6 && std::abs(inputs.features[7] - 1) < 1e-6;
+    std::printf("consumer: loss %.4f -> %.4f; whitened first input (%.3f, %.3f)\n", double(first), double(g.loss()), double(inputs.features[0]),
+                double(inputs.features[1]));
+    return g.loss() < first && white ? 0 : 1;
 }

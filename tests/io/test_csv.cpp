@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -173,4 +174,157 @@ BOOST_AUTO_TEST_CASE(empty_lines_between_rows) {
 BOOST_AUTO_TEST_CASE(quotes_that_do_not_close_a_cell) {
     check_refused({{"x,y\n\"1\"2,3\n", "line 2, column 1: text after the closing quote of a quoted cell: \"2,3\""},
                    {"x,y\n1,2\"\n", "line 2, column 2: a quote inside an unquoted cell \"2\\\"\""}});
+}
+
+// ---- options: the target by name or position, chosen features, files without a header, class labels ----
+
+namespace {
+
+// Each case refused by parse_csv (or parse_csv_classes) with these options; the contents are named
+// "table.csv".
+void check_refused_with(const cases& all, const io::csv_options& options, bool classes = false) {
+    for (const auto& c : all) {
+        const std::string& expected = c.second;
+        const auto parse = [&] {
+            if (classes) return io::parse_csv_classes(c.first, "table.csv", options).rows();
+            return io::parse_csv(c.first, "table.csv", options).rows();
+        };
+        BOOST_CHECK_EXCEPTION(parse(), io::io_error, [&](const io::io_error& e) { return message_has(e, {"table.csv: " + expected}); });
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(class_labels) {
+    // "2.0" and "+1e0" are whole numbers; a spreadsheet that once held a fraction in the column writes them so.
+    const auto table = io::parse_csv_classes("a,b,species\n1,2,0\n3,4,2.0\n5,6,+1e0\n7,8, 20e-1 \n", "iris", {.target = "species", .classes = 3});
+    BOOST_TEST(table.path == "iris");
+    BOOST_TEST(table.target_name == "species");
+    BOOST_TEST(table.target_column == 2u);
+    BOOST_TEST((table.feature_names == std::vector<std::string>{"a", "b"}));
+    BOOST_TEST((table.data.features == std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8}));
+    BOOST_TEST((table.data.targets == std::vector<std::int32_t>{0, 2, 1, 2}));
+    // Without a class count, any label of a 32-bit integer: -1/+1 labels, the extremes.
+    const auto any = io::parse_csv_classes("x,y\n1,-1\n2,2147483647\n3,-2147483648\n4,1e3\n", "any", {.target = 1});
+    BOOST_TEST((any.data.targets == std::vector<std::int32_t>{-1, 2147483647, -2147483647 - 1, 1000}));
+}
+
+BOOST_AUTO_TEST_CASE(class_labels_from_a_file) {
+    scratch_directory dir{"typegrad-csv"};
+    const auto path = dir.write("labels.csv", "1.5,0,7\n2.5,1,8\n");
+    const auto table = io::read_csv_classes(path, {.header = false, .target = 1, .classes = 2});
+    BOOST_TEST(table.path == path.string());
+    BOOST_TEST((table.data.features == std::vector<float>{1.5f, 7, 2.5f, 8}));
+    BOOST_TEST((table.data.targets == std::vector<std::int32_t>{0, 1}));
+    BOOST_CHECK_EXCEPTION(io::read_csv_classes(path, {.header = false, .target = 2, .classes = 2}), io::io_error, [&](const io::io_error& e) {
+        return message_has(e, {path.string() + ": line 1, column 3: the class label 7 is out of range: 2 classes have the labels 0 to 1"});
+    });
+}
+
+BOOST_AUTO_TEST_CASE(labels_that_are_not_class_labels) {
+    check_refused_with({{"x,y\n1,0\n2,2.5\n", "line 3, column 2 (\"y\"): \"2.5\" is not a class label: labels are whole numbers (0, 1, 2, ...)"},
+                        {"x,y\n1,-0.5\n", "line 2, column 2 (\"y\"): \"-0.5\" is not a class label"},
+                        {"x,y\n1,1e-400\n", "line 2, column 2 (\"y\"): \"1e-400\" is not a class label"},
+                        {"x,y\n1,2.0000000000000001\n", "line 2, column 2 (\"y\"): \"2.0000000000000001\" is not a class label"},  // its double is 2
+                        {"x,y\n1,15e-1\n", "line 2, column 2 (\"y\"): \"15e-1\" is not a class label"},
+                        {"x,y\n1,3e9\n", "line 2, column 2 (\"y\"): \"3e9\" is beyond the range of a class label (a 32-bit integer)"},
+                        {"x,y\n1,2147483648\n", "line 2, column 2 (\"y\"): \"2147483648\" is beyond the range of a class label"},
+                        {"x,y\n1,-2147483649\n", "line 2, column 2 (\"y\"): \"-2147483649\" is beyond the range"},
+                        {"x,y\n1,1e400\n", "line 2, column 2 (\"y\"): \"1e400\" is beyond the range"},
+                        {"x,y\n1,1e99999999999999999999\n", "line 2, column 2 (\"y\"): \"1e99999999999999999999\" is beyond the range"},
+                        {"x,y\n1,cat\n", "line 2, column 2 (\"y\"): \"cat\" is not a number"},
+                        {"x,y\n1,nan\n", "line 2, column 2 (\"y\"): \"nan\" is not a finite number"},
+                        {"x,y\n1,\n", "line 2, column 2 (\"y\"): missing value (an empty cell)"},
+                        {"x,y\n1e39,1\n", "line 2, column 1 (\"x\"): \"1e39\" is beyond float's range"}},
+                       {.target = "y"}, true);
+}
+
+BOOST_AUTO_TEST_CASE(labels_out_of_range_name_their_line) {
+    check_refused_with({{"x,y\n1,0\n2,1\n3,3\n4,2\n", "line 4, column 2 (\"y\"): the class label 3 is out of range: 3 classes have the labels 0 to 2"},
+                        {"x,y\n1,0\n2,-1\n", "line 3, column 2 (\"y\"): the class label -1 is out of range: 3 classes have the labels 0 to 2"},
+                        {"y,x\r\n0,1\r\n1e1,2\r\n", "line 3, column 1 (\"y\"): the class label 10 is out of range"}},
+                       {.target = "y", .classes = 3}, true);
+    check_refused_with({{"x,y\n1,1\n", "line 2, column 2 (\"y\"): the class label 1 is out of range: 1 class has the label 0"}}, {.target = "y", .classes = 1}, true);
+    check_refused_with({{"x,y\n1,0\n", "classes: there are 0 classes: a class count must be at least 1"}}, {.target = "y", .classes = 0}, true);
+    check_refused_with({{"x,y\n1,0\n", "classes: read_csv reads the target as numbers; class labels, checked against a class count, are read by read_csv_classes"}},
+                       {.target = "y", .classes = 2});
+}
+
+BOOST_AUTO_TEST_CASE(files_without_a_header) {
+    const auto table = io::parse_csv("1,2,3\n4,5,6\n", "plain", {.header = false, .target = 0});
+    BOOST_TEST((table.feature_names == std::vector<std::string>{"column 2", "column 3"}));
+    BOOST_TEST(table.target_name == "column 1");
+    BOOST_TEST((table.feature_columns == std::vector<std::size_t>{1, 2}));
+    BOOST_TEST(table.target_column == 0u);
+    BOOST_TEST((table.data.features == std::vector<float>{2, 3, 5, 6}));
+    BOOST_TEST((table.data.targets == std::vector<float>{1, 4}));
+
+    const auto chosen = io::parse_csv("1,2,3,4\r\n5,6,7,8\r\n\r\n", "plain", {.header = false, .target = 3, .features = {2, 0}});
+    BOOST_TEST((chosen.feature_names == std::vector<std::string>{"column 3", "column 1"}));
+    BOOST_TEST((chosen.feature_columns == std::vector<std::size_t>{2, 0}));
+    BOOST_TEST(chosen.data.feature_size == 2u);
+    BOOST_TEST((chosen.data.features == std::vector<float>{3, 1, 7, 5}));
+    BOOST_TEST((chosen.data.targets == std::vector<float>{4, 8}));
+}
+
+BOOST_AUTO_TEST_CASE(files_without_a_header_refused) {
+    const io::csv_options options{.header = false, .target = 1};
+    check_refused_with({{"1,2,3\n4,5\n", "line 2 has 2 cells, the first row (line 1) has 3"},
+                        {"1,2\n4,5,6\n", "line 2 has 3 cells, the first row (line 1) has 2"},
+                        {"1,2\n3,abc\n", "line 2, column 2: \"abc\" is not a number"},
+                        {"x,y\n1,2\n", "line 1, column 1: \"x\" is not a number (the options say the file has no header row: if line 1 names the columns, set header = true)"},
+                        {"", "empty file: no rows of data"},
+                        {"\n\n", "empty file: no rows of data"},
+                        {"1\n2\n", "target: the column index 1 is beyond the last column: the first row (line 1) has 1 column, index 0"}},
+                       options);
+    check_refused_with({{"5\n6\n", "the only column is the target \"column 1\": there are no features"}}, {.header = false, .target = 0});
+    check_refused_with({{"1,2\n", "target: the column \"y\" is chosen by name, but the options say the file has no header row (header = false): choose it by its position, from 0"}},
+                       {.header = false, .target = "y"});
+    check_refused_with({{"1,2\n", "features[0]: the column \"a\" is chosen by name, but the options say the file has no header row"}},
+                       {.header = false, .target = 1, .features = {"a"}});
+}
+
+BOOST_AUTO_TEST_CASE(features_by_name_in_the_order_given) {
+    // The id column is left out, and may hold text; an empty cell there is no missing value.
+    const auto table = io::parse_csv("id,x1,x2,y\ns01,1,2,3\n,4,5,6\n", "runs", {.target = "y", .features = {"x2", "x1"}});
+    BOOST_TEST((table.feature_names == std::vector<std::string>{"x2", "x1"}));
+    BOOST_TEST((table.feature_columns == std::vector<std::size_t>{2, 1}));
+    BOOST_TEST(table.target_column == 3u);
+    BOOST_TEST((table.data.features == std::vector<float>{2, 1, 5, 4}));
+    BOOST_TEST((table.data.targets == std::vector<float>{3, 6}));
+    // By position in a file with a header, and names and positions mixed.
+    const auto by_index = io::parse_csv("id,x1,x2,y\ns01,1,2,3\n", "runs", {.target = 3, .features = {1, "x2"}});
+    BOOST_TEST(by_index.target_name == "y");
+    BOOST_TEST((by_index.feature_names == std::vector<std::string>{"x1", "x2"}));
+    BOOST_TEST((by_index.data.features == std::vector<float>{1, 2}));
+    // A file read with options from disk.
+    scratch_directory dir{"typegrad-csv"};
+    const auto path = dir.write("runs.csv", "id,x1,x2,y\ns01,1,2,3\n");
+    const auto from_file = io::read_csv(path, {.target = "y", .features = {"x1"}});
+    BOOST_TEST(from_file.path == path.string());
+    BOOST_TEST((from_file.data.features == std::vector<float>{1}));
+    // The rows must still be whole, and a chosen column's cells numbers.
+    check_refused_with({{"id,x1,x2,y\ns01,1,2,3\ns02,4,5\n", "line 3 has 3 cells, the header (line 1) has 4 columns"},
+                        {"id,x1,x2,y\ns01,1,,3\n", "line 2, column 3 (\"x2\"): missing value (an empty cell)"}},
+                       {.target = "y", .features = {"x2", "x1"}});
+}
+
+BOOST_AUTO_TEST_CASE(chosen_columns_refused) {
+    const std::string text = "a,b,y\n1,2,3\n";
+    const auto refused = [&](const io::csv_options& options, const std::string& expected) { check_refused_with({{text, expected}}, options); };
+    refused({.target = "y", .features = {"a", "q"}}, "features[1]: no column is named \"q\" (the header, line 1, names \"a\", \"b\", \"y\")");
+    refused({.target = "y", .features = {"b", "a", "b"}}, "features[2] and features[0] both choose the column at index 1 (\"b\")");
+    refused({.target = "y", .features = {"a", 0}}, "features[1] and features[0] both choose the column at index 0 (\"a\")");
+    refused({.target = "y", .features = {"a", "y"}}, "features[1]: the column at index 2 (\"y\") is the target: it cannot also be a feature");
+    refused({.target = 2, .features = {2}}, "features[0]: the column at index 2 (\"y\") is the target: it cannot also be a feature");
+    refused({.target = 3}, "target: the column index 3 is beyond the last column: the header (line 1) has 3 columns, indices 0 to 2");
+    refused({.target = 0, .features = {1, 7}}, "features[1]: the column index 7 is beyond the last column: the header (line 1) has 3 columns");
+    refused({.target = 0, .features = {std::size_t(-1)}}, "features[0]: the column index 9223372036854775807 is beyond the last column");
+    refused({.target = -1}, "target: the column index -1 is negative (positions count from 0)");
+    refused({.target = "y", .features = {-2}}, "features[0]: the column index -2 is negative");
+    refused({}, "target: no target column is given (csv_options::target)");
+    refused({.target = "z"}, "no column is named \"z\" (the header, line 1, names \"a\", \"b\", \"y\")");
+    check_refused_with({{"1,2\n3,4\n", "features[0]: the column index 2 is beyond the last column: the first row (line 1) has 2 columns, indices 0 to 1"}},
+                       {.header = false, .target = 0, .features = {2}});
+    check_refused_with({{"1,2,3\n3,4,5\n", "features[1] and features[0] both choose the column at index 1"}}, {.header = false, .target = 0, .features = {1, 1}});
 }

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <exception>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -62,6 +64,16 @@ BOOST_AUTO_TEST_CASE(idx) {
 
 BOOST_AUTO_TEST_CASE(csv) {
     feed_every_input("csv", [](const fs::path& p) { return io::read_csv(p, typegrad::fuzz::csv_target); });
+}
+
+// The CSV inputs once more, in each of the reader's modes (reader_checks.hpp's csv_modes).
+BOOST_AUTO_TEST_CASE(csv_in_every_mode) {
+    for (const auto& file : inputs_of("csv")) {
+        std::ifstream in(file, std::ios::binary);
+        const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        const std::string broken = typegrad::fuzz::read_in_every_mode(text, file.string()).broken;
+        BOOST_TEST(broken.empty(), file.string() << ": " << broken);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(safetensors) {
