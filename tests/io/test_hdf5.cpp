@@ -184,7 +184,7 @@ BOOST_AUTO_TEST_CASE(pieces_chunks_and_compression_do_not_change_the_data) {
     const auto set = make_set(1000);
     auto gz = set_layout();
     gz.gzip_level = 6;
-    gz.chunk_samples = 0;  // the default: about 64 KiB
+    gz.chunk_samples = 0;  // the default: at most 16 KiB
     write_set(dir.file("one.h5"), set, 1000);
     write_set(dir.file("ones.h5"), set, 1);
     write_set(dir.file("gz.h5"), set, 333, gz);

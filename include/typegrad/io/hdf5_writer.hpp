@@ -40,8 +40,9 @@ struct hdf5_writer_options {
     std::size_t target_values = 0;  // 0: int32 class labels [N]; K > 0: float32 values [N, K]
     std::string extra_labels{};     // with value targets: the name of a second, int32 labels [N] dataset; empty: none
 
-    // Samples per chunk of the features dataset; 0 picks chunks of about 64 KiB. A reader reads (and
-    // checks) whole chunks: small chunks suit random minibatches, large ones compression.
+    // Samples per chunk of the features dataset; 0 picks chunks of at most 16 KiB (one sample if a
+    // sample is larger). A reader reads (and checks) whole chunks: small chunks suit random minibatches,
+    // large ones compression.
     std::size_t chunk_samples = 0;
     int gzip_level = 0;  // 1 to 9: compress each chunk (io_error if this HDF5 lacks the filter); 0: none
     bool checksum = true;
