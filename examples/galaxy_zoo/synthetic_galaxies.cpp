@@ -393,7 +393,8 @@ void generator::render(const galaxy& g, random_generator& rng, std::span<float, 
             add_normalised(layer_plane(disc_layer), shape, (1 - g.bulge_fraction) * g.flux);
             if (g.bulge_shape != 2) {
                 const double boxiness = g.bulge_shape == 1 ? 3.5 : 2;
-                sersic(shape, body, rng.uniform(0.6, 0.9), g.radius * rng.uniform(0.4, 0.8), g.bulge_shape == 1 ? 1.5 : g.sersic, boxiness);
+                const double bulge_q = rng.uniform(0.6, 0.9), bulge_radius = g.radius * rng.uniform(0.4, 0.8);
+                sersic(shape, body, bulge_q, bulge_radius, g.bulge_shape == 1 ? 1.5 : g.sersic, boxiness);
                 add_normalised(layer_plane(old_layer), shape, g.bulge_fraction * g.flux);
             }
             break;
@@ -406,12 +407,13 @@ void generator::render(const galaxy& g, random_generator& rng, std::span<float, 
             sersic(shape, frame(x1, y1, g.angle), g.axis_ratio, g.radius, g.sersic);
             add_normalised(layer_plane(old_layer), shape, 0.6 * share * (1 - g.tidal) * g.flux);
             add_normalised(layer_plane(disc_layer), shape, 0.4 * share * (1 - g.tidal) * g.flux);
-            sersic(shape, frame(x2, y2, rng.uniform(0, pi)), rng.uniform(0.4, 1.0), g.radius * rng.uniform(0.5, 1.0), rng.uniform(1.0, 4.0));
+            const double angle2 = rng.uniform(0, pi), q2 = rng.uniform(0.4, 1.0), radius2 = g.radius * rng.uniform(0.5, 1.0), n2 = rng.uniform(1.0, 4.0);
+            sersic(shape, frame(x2, y2, angle2), q2, radius2, n2);
             add_normalised(layer_plane(disc_layer), shape, (1 - share) * (1 - g.tidal) * g.flux);
             // Tidal tails: blobs along curved arcs leaving each body away from the other.
             for (int tail = 0; tail < 2; ++tail) {
                 const double cx = tail == 0 ? x1 : x2, cy = tail == 0 ? y1 : y2, away = direction + (tail == 0 ? pi : 0);
-                const double bend = rng.uniform(1.0, 2.5) * (rng.uniform() < 0.5 ? 1 : -1), length = rng.uniform(2.0, 4.0);
+                const double turn = rng.uniform(1.0, 2.5), bend = rng.uniform() < 0.5 ? turn : -turn, length = rng.uniform(2.0, 4.0);
                 for (int k = 0; k < 30; ++k) {
                     const double t = k / 29.0, a = away + bend * t, r = g.radius * (0.8 + length * t);
                     blob(layer_plane(k % 2 ? young_layer : disc_layer), cx + r * std::cos(a), cy + r * std::sin(a), 1.0 + 1.5 * t,
@@ -484,7 +486,10 @@ void generator::render(const galaxy& g, random_generator& rng, std::span<float, 
         }
     }
     const int field_stars = int(rng.below(4));
-    for (int k = 0; k < field_stars; ++k) star(rng.uniform(0, side - 1), rng.uniform(0, side - 1), log_uniform(rng, 200, 4000), false);
+    for (int k = 0; k < field_stars; ++k) {
+        const double x = rng.uniform(0, side - 1), y = rng.uniform(0, side - 1), flux = log_uniform(rng, 200, 4000);
+        star(x, y, flux, false);
+    }
 
     // Seeing, noise, stretch: per band.
     constexpr colour seeing{1.08, 1.0, 0.95};

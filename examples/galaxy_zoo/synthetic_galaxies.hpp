@@ -20,7 +20,9 @@
 // Class2.1, Q10 and Q11 to Class4.1), and Q1 and Q6 sum to 1 (Q6, "anything odd?", is asked of every
 // voter, as in the challenge's data).
 //
-// Galaxy i of a set depends only on (seed, i): a set can be generated in any order or in pieces.
+// Galaxy i of a set depends only on (seed, i): a set can be generated in any order or in pieces. (No
+// call takes two random draws as arguments, whose order C++ leaves to the compiler: a g++ and a
+// clang++ build write the same file.)
 #include <array>
 #include <cstddef>
 #include <cstdint>

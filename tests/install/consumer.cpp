@@ -1,7 +1,8 @@
 // A user's program built against an installed typegrad (pkg-config) or typegrad as a Meson
-// subproject: uses the headers, the compiled library (the IDX reader) and BLAS.
+// subproject: uses the headers, the compiled library (the IDX and HDF5 readers) and BLAS.
 #include <cstdio>
 
+#include <typegrad/io/hdf5.hpp>
 #include <typegrad/io/idx.hpp>
 #include <typegrad/typegrad.hpp>
 
@@ -23,6 +24,11 @@ int main() {
     }
     try {
         tg::io::read_idx("/nonexistent.idx");
+        return 1;
+    } catch (const tg::io::io_error&) {
+    }
+    try {
+        tg::io::hdf5_reader{"/nonexistent.h5"};
         return 1;
     } catch (const tg::io::io_error&) {
     }
