@@ -35,9 +35,9 @@ std::vector<float> evaluate(const Pipeline& p, const std::vector<float>& image) 
 
 using floats = std::vector<float>;
 
-// Two channels of 2×3: [[1, 2, 3], [4, 5, 6]] and the same plus 10.
+// Two channels of 2 x 3: [[1, 2, 3], [4, 5, 6]] and the same plus 10.
 const floats two_by_three{1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16};
-// One channel of 3×3: [[1, 2, 3], [4, 5, 6], [7, 8, 9]].
+// One channel of 3 x 3: [[1, 2, 3], [4, 5, 6], [7, 8, 9]].
 const floats three_by_three{1, 2, 3, 4, 5, 6, 7, 8, 9};
 
 }  // namespace
@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(compositions_that_are_the_identity) {
 }
 
 BOOST_AUTO_TEST_CASE(crops_take_the_drawn_window_and_the_centre_in_evaluation) {
-    // One channel of 3×4: values 0..11.
+    // One channel of 3 x 4: values 0..11.
     floats image(12);
     for (std::size_t i = 0; i < 12; ++i) image[i] = float(i);
     const auto crop = ag::compose(tg::shape<1, 3, 4>{}, ag::random_crop<2, 2>{});
@@ -101,11 +101,11 @@ BOOST_AUTO_TEST_CASE(crops_take_the_drawn_window_and_the_centre_in_evaluation) {
 }
 
 BOOST_AUTO_TEST_CASE(stages_apply_in_order) {
-    // Crop the right 3×3 of a 3×4 image, then turn it: not the same as turning first (which needs a square).
+    // Flip a 3 x 4 image, take its centre 3 x 3, turn that: each stage works on the output of the one before.
     floats image(12);
     for (std::size_t i = 0; i < 12; ++i) image[i] = float(i);
     const auto p = ag::compose(tg::shape<1, 3, 4>{}, ag::flip_horizontal{1.0}, ag::centre_crop<3, 3>{}, ag::rotate_90{1});
-    // Flipped: [[3,2,1,0],[7,6,5,4],[11,10,9,8]]; centre 3×3 (left 0): [[3,2,1],[7,6,5],[11,10,9]]; turned: [[1,5,9],[2,6,10],[3,7,11]].
+    // Flipped: [[3,2,1,0],[7,6,5,4],[11,10,9,8]]; centre 3 x 3 (left 0): [[3,2,1],[7,6,5],[11,10,9]]; turned: [[1,5,9],[2,6,10],[3,7,11]].
     BOOST_CHECK((run(p, image) == floats{1, 5, 9, 2, 6, 10, 3, 7, 11}));
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Data augmentation: seeded, per-sample transforms of (C, H, W) images — flips, quarter turns and crops —
+// Data augmentation: seeded, per-sample transforms of (C, H, W) images (flips, quarter turns and crops),
 // composed into one pipeline whose output shape is known at compile time:
 //
 //   const auto augment = tg::augment::compose(tg::shape<3, 64, 64>{}, tg::augment::flip_horizontal{0.5},
@@ -28,8 +28,8 @@
 
 namespace typegrad::augment {
 
-// Where each output pixel is read from: input row = row_y·y + row_x·x + row_0, input column =
-// col_y·y + col_x·x + col_0, for the output pixel at row y, column x. Flips, quarter turns and crops
+// Where each output pixel is read from: input row = row_y*y + row_x*x + row_0, input column =
+// col_y*y + col_x*x + col_0, for the output pixel at row y, column x. Flips, quarter turns and crops
 // are all of this form, and so is any composition of them.
 struct pixel_map {
     std::ptrdiff_t row_y = 1, row_x = 0, row_0 = 0;

@@ -6,7 +6,7 @@
 //   features  [N, d0, ...]  uint8, uint16, float32 or float64; d0, ... is the per-sample shape (rank 0 to 4)
 //   targets   [N]           integer class labels (any integer type of up to 64 bits), or
 //             [N, K]        float32 or float64 values (regression, probabilities, vote fractions)
-// A feature is read as stored × scale + offset: the scale and offset given by the caller, else the
+// A feature is read as stored * scale + offset: the scale and offset given by the caller, else the
 // features dataset's numeric attributes "scale_factor" and "add_offset" (the netCDF/CF packing
 // convention, which h5py and xarray users know), else scale 1/255 for uint8, 1/65535 for uint16 and
 // 1 for floats, offset 0. So uint8 pixels read as [0, 1] unless the file or the caller says otherwise.
@@ -14,15 +14,20 @@
 // Opening reads only the datasets' descriptions; N and the shapes are then known and checked (the
 // same N in both, supported types and ranks). Reading is by rows: a hyperslab per call, never the whole
 // file, converted into the caller's float or double buffer; the memory used is HDF5's chunk cache
-// (`chunk_cache_bytes` per dataset) and a scratch buffer of the largest batch read, whatever N is.
+// (`chunk_cache_bytes` per dataset), its metadata cache (which HDF5 bounds) and a scratch buffer of the
+// largest batch read, whatever N is.
 // Class labels are checked against the caller's class count as they are read.
 //
 // Every failure is an io_error naming the file, and the dataset when one is at fault: a missing file
-// or dataset, a file that is not HDF5, a truncated or corrupt file (HDF5 checks the metadata's
-// checksums, and io::hdf5_writer's files carry a Fletcher-32 checksum on every chunk of data, so
-// overwritten data is found when it is read; data without a checksum cannot be checked), a wrong rank,
+// or dataset, a file that is not HDF5, a truncated or corrupt file (HDF5 checks the checksums of
+// metadata in the format of HDF5 1.8 or later, which io::hdf5_writer writes, and the writer puts a
+// Fletcher-32 checksum on every chunk of data, so overwritten data is found when it is read; data
+// without a checksum cannot be checked), a wrong rank,
 // shape or element type, datasets of different lengths, a label out of range (naming its sample). HDF5
-// never prints its error stack; its innermost message ends the io_error's text.
+// never prints its error stack (its automatic printing is turned off for the process at the first
+// reader or writer); its innermost message ends the io_error's text. (The HDF5 library
+// itself is not hardened against files crafted to break it, as typegrad's own readers are by fuzzing:
+// read files of known origin.)
 //
 // Threads: Debian's HDF5 is the serial build, which is not thread-safe. All of typegrad's HDF5 calls
 // take one process-wide lock, so readers and writers in different threads take turns; one reader is
@@ -80,7 +85,7 @@ public:
     const std::vector<std::size_t>& feature_shape() const;  // per sample, without N
     std::size_t feature_size() const;                       // its product
     hdf5_feature_type feature_type() const;                 // as stored
-    double scale() const;                                   // in effect: feature = stored × scale + offset
+    double scale() const;                                   // in effect: feature = stored * scale + offset
     double offset() const;
 
     bool has_labels() const;                               // integer class labels [N], rather than values
@@ -101,8 +106,8 @@ public:
         check_target_shape(std::span<const std::size_t>(shape<Dims...>::dims));
     }
 
-    // Reads samples [first, first + count) into features (count × feature_size() values) and targets
-    // (count × target_size() values, or count labels). An empty span skips that dataset. Rows beyond N
+    // Reads samples [first, first + count) into features (count * feature_size() values) and targets
+    // (count * target_size() values, or count labels). An empty span skips that dataset. Rows beyond N
     // are std::out_of_range, a buffer too small std::invalid_argument, the wrong kind of targets
     // (labels into a float buffer, values into int32) std::invalid_argument.
     void read_rows(std::size_t first, std::size_t count, std::span<float> features, std::span<float> targets);
