@@ -1,9 +1,10 @@
 // A user's program built against an installed typegrad (pkg-config) or typegrad as a Meson
-// subproject: uses the headers, the compiled library (the IDX reader, the whitener and through it
-// LAPACK) and BLAS.
+// subproject: uses the headers, the compiled library (the IDX and HDF5 readers, the whitener and
+// through it LAPACK) and BLAS.
 #include <cmath>
 #include <cstdio>
 
+#include <typegrad/io/hdf5.hpp>
 #include <typegrad/io/idx.hpp>
 #include <typegrad/typegrad.hpp>
 
@@ -34,6 +35,11 @@ int main() {
     whiten.fit(inputs);
     whiten.apply(inputs);
     const bool white = std::abs(inputs.features[0] + 1) < 1e-6 && std::abs(inputs.features[7] - 1) < 1e-6;
+    try {
+        tg::io::hdf5_reader{"/nonexistent.h5"};
+        return 1;
+    } catch (const tg::io::io_error&) {
+    }
     std::printf("consumer: loss %.4f -> %.4f; whitened first input (%.3f, %.3f)\n", double(first), double(g.loss()), double(inputs.features[0]),
                 double(inputs.features[1]));
     return g.loss() < first && white ? 0 : 1;
