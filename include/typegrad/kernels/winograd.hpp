@@ -1,0 +1,481 @@
+#pragma once
+// Winograd convolution F(m x m, 3 x 3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural
+// Networks", 2016) for stride-1 3x3 layers over NCHW samples, weights [out, in, 3, 3] as in PyTorch,
+// cross-correlation as in convolution.hpp. The outputs are cut into m x m tiles; each tile's
+// (m + 2) x (m + 2) input patch d and each 3x3 kernel g are carried into a transformed domain, where
+// the convolution becomes an elementwise product summed over the input channels:
+//   Y = A^T [ sum_c (G g G^T) . (B^T d B) ] A.
+// Summed over channels, the product is, for each of the (m + 2)^2 tile elements, one matrix product
+// [out x in] x [in x tiles] (kernels/gemm.hpp). F(2, 3) does 2.25 times fewer multiplications than the
+// direct convolution, F(4, 3) 4 times fewer, for transforms whose larger coefficients cost accuracy.
+//
+// Backward runs the same algorithm's adjoint (the transposed transforms): the output gradient's
+// tiles go through A . A^T, the products take the transformed weights transposed (so the forward's
+// transformed weights serve backward-data) or the transformed inputs (backward-weights), and
+// B . B^T / G^T . G bring the results back. Being the exact adjoint of the forward, it is the
+// gradient of what forward computes, edge tiles included.
+//
+// Tiles at the bottom and right edges, where the output is not a multiple of m, read zeros past the
+// input and write only the outputs that exist. The transforms work on a vector of tiles at once
+// (kernels/simd.hpp), one lane per tile.
+//
+// Threads: a batch is done a group of samples at a time (the group's transformed values stay in
+// cache); within a group the transforms are split by channel and the products by tile element, so
+// every value is computed by one thread in an order that does not depend on the thread count.
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <utility>
+
+#include <typegrad/kernels/convolution.hpp>
+#include <typegrad/kernels/gemm.hpp>
+#include <typegrad/kernels/parallel.hpp>
+#include <typegrad/kernels/simd.hpp>
+
+namespace typegrad::kernels {
+
+// A convolution layer's shape: the plane's geometry and the channel counts.
+struct conv_shape {
+    window_geometry plane;
+    std::size_t in_channels, out_channels;
+};
+
+// Winograd covers 3x3 kernels at stride 1, with any zero padding before the first row and column
+// below the kernel (valid: 0, same: 1).
+constexpr bool winograd_applies(const window_geometry& g) {
+    return g.kernel == 3 && g.stride == 1 && g.pad_top < 3 && g.pad_left < 3;
+}
+
+// The transforms of F(m x m, 3 x 3): input V = B^T d B, weights U = G g G^T, output Y = A^T M A.
+template <std::size_t M>
+struct winograd_transforms;
+
+template <>
+struct winograd_transforms<2> {  // interpolation points 0, 1, -1, infinity
+    static constexpr std::size_t m = 2, alpha = 4;
+    static constexpr std::array<std::array<double, 4>, 4> bt{{{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}}};
+    static constexpr std::array<std::array<double, 3>, 4> g{{{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}};
+    static constexpr std::array<std::array<double, 4>, 2> at{{{1, 1, 1, 0}, {0, 1, -1, -1}}};
+};
+
+template <>
+struct winograd_transforms<4> {  // interpolation points 0, 1, -1, 2, -2, infinity
+    static constexpr std::size_t m = 4, alpha = 6;
+    static constexpr std::array<std::array<double, 6>, 6> bt{{{4, 0, -5, 0, 1, 0},
+                                                              {0, -4, -4, 1, 1, 0},
+                                                              {0, 4, -4, -1, 1, 0},
+                                                              {0, -2, -1, 2, 1, 0},
+                                                              {0, 2, -1, -2, 1, 0},
+                                                              {0, 4, 0, -5, 0, 1}}};
+    static constexpr std::array<std::array<double, 3>, 6> g{{{1.0 / 4, 0, 0},
+                                                             {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                                             {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                                             {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                                             {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                                             {0, 0, 1}}};
+    static constexpr std::array<std::array<double, 6>, 4> at{{{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}}};
+};
+
+// How the products in the transformed domain are computed: kernels::gemm (CBLAS for these sizes)
+// or the register tiles of kernels::gemm_loop.
+enum class winograd_product { blas, register_tiles };
+
+struct winograd_settings {
+    std::size_t samples_per_group = 0;  // 0: winograd_samples_per_group's choice
+    winograd_product product = winograd_product::blas;
+};
+
+namespace winograd_detail {
+
+// A transform matrix, or its transpose, as compile-time coefficients.
+template <const auto& Matrix, bool Transposed>
+struct coefficients {
+    static constexpr std::size_t rows = Transposed ? Matrix[0].size() : Matrix.size();
+    static constexpr std::size_t cols = Transposed ? Matrix.size() : Matrix[0].size();
+    static constexpr double at(std::size_t i, std::size_t k) { return Transposed ? Matrix[k][i] : Matrix[i][k]; }
+    static constexpr std::size_t first_nonzero(std::size_t i) {
+        std::size_t k = 0;
+        while (at(i, k) == 0) ++k;
+        return k;
+    }
+};
+
+template <std::size_t N, class F>
+[[gnu::always_inline]] inline void unroll(F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) { (f(std::integral_constant<std::size_t, I>{}), ...); }(std::make_index_sequence<N>{});
+}
+
+// sum (+)= L(I, K) * x(), skipping zero coefficients and multiplications by +-1 (the compiler would
+// keep both: 0 * x is not 0 for an infinite x).
+template <class L, std::size_t I, std::size_t K, class T, class V, class X>
+[[gnu::always_inline]] inline void accumulate(V& sum, X&& x) {
+    constexpr double c = L::at(I, K);
+    if constexpr (c != 0) {
+        constexpr bool first = L::first_nonzero(I) == K;
+        if constexpr (c == 1) {
+            if constexpr (first) sum = x(); else sum += x();
+        } else if constexpr (c == -1) {
+            if constexpr (first) sum = -x(); else sum -= x();
+        } else {
+            if constexpr (first) sum = x() * T(c); else sum += x() * T(c);
+        }
+    }
+}
+
+// out = L in L^T for a cols x cols `in` read by load(k, l), the rows x rows result given to
+// store(i, j, value); one row of L in at a time, so that few values are live.
+template <class L, class T, class V, class Load, class Store>
+[[gnu::always_inline]] inline void sandwich(Load&& load, Store&& store) {
+    unroll<L::rows>([&](auto i) {
+        V row[L::cols];
+        unroll<L::cols>([&](auto l) {
+            row[l] = V{};
+            unroll<L::cols>([&](auto k) { accumulate<L, decltype(i)::value, decltype(k)::value, T>(row[l], [&] { return load(k, l); }); });
+        });
+        unroll<L::rows>([&](auto j) {
+            V value{};
+            unroll<L::cols>([&](auto l) { accumulate<L, decltype(j)::value, decltype(l)::value, T>(value, [&] { return row[l]; }); });
+            store(i, j, value);
+        });
+    });
+}
+
+// Where a tile's values are: its sample and the first row and column of its patch, which may lie
+// before the plane (padding). An empty lane has no tile.
+struct tile_origin {
+    std::size_t sample;
+    std::ptrdiff_t row, col;
+    bool present;
+};
+
+// The group's tiles t0 .. t0 + lanes - 1, numbered sample by sample, row by row; `step` is m and
+// `offset` the patch's offset from the tile's first output (minus the padding for input patches).
+template <std::size_t Lanes>
+void tile_origins(std::size_t t0, std::size_t tiles, std::size_t tile_rows_cols, std::size_t tile_cols, std::size_t step, std::ptrdiff_t row_offset,
+                  std::ptrdiff_t col_offset, std::array<tile_origin, Lanes>& origins) {
+    for (std::size_t lane = 0; lane < Lanes; ++lane) {
+        const std::size_t t = t0 + lane;
+        if (t >= tiles) {
+            origins[lane] = {0, 0, 0, false};
+            continue;
+        }
+        const std::size_t within = t % tile_rows_cols;
+        origins[lane] = {t / tile_rows_cols, std::ptrdiff_t(within / tile_cols * step) + row_offset, std::ptrdiff_t(within % tile_cols * step) + col_offset,
+                         true};
+    }
+}
+
+// buffer[(k * Size + l) * Lanes + lane] = plane value (row + k, col + l) of each lane's tile, or 0
+// outside the plane or for an empty lane.
+template <std::size_t Size, std::size_t Lanes, class T, class PlaneOf>
+void gather_patches(const std::array<tile_origin, Lanes>& origins, std::size_t height, std::size_t width, PlaneOf&& plane_of, T* buffer) {
+    for (std::size_t lane = 0; lane < Lanes; ++lane) {
+        const tile_origin& o = origins[lane];
+        T* to = buffer + lane;
+        if (!o.present) {
+            for (std::size_t e = 0; e < Size * Size; ++e) to[e * Lanes] = T(0);
+            continue;
+        }
+        const T* plane = plane_of(o.sample);
+        if (o.row >= 0 && o.col >= 0 && std::size_t(o.row) + Size <= height && std::size_t(o.col) + Size <= width) {
+            const T* from = plane + std::size_t(o.row) * width + std::size_t(o.col);
+            for (std::size_t k = 0; k < Size; ++k)
+                for (std::size_t l = 0; l < Size; ++l) to[(k * Size + l) * Lanes] = from[k * width + l];
+            continue;
+        }
+        for (std::size_t k = 0; k < Size; ++k) {
+            const std::ptrdiff_t y = o.row + std::ptrdiff_t(k);
+            for (std::size_t l = 0; l < Size; ++l) {
+                const std::ptrdiff_t x = o.col + std::ptrdiff_t(l);
+                const bool inside = y >= 0 && x >= 0 && std::size_t(y) < height && std::size_t(x) < width;
+                to[(k * Size + l) * Lanes] = inside ? plane[std::size_t(y) * width + std::size_t(x)] : T(0);
+            }
+        }
+    }
+}
+
+// The adjoint of gather_patches for present lanes: each buffer value within the plane is written to
+// it (Add: added to it), in lane order.
+template <std::size_t Size, std::size_t Lanes, bool Add, class T, class PlaneOf>
+void scatter_patches(const std::array<tile_origin, Lanes>& origins, std::size_t height, std::size_t width, PlaneOf&& plane_of, const T* buffer) {
+    for (std::size_t lane = 0; lane < Lanes; ++lane) {
+        const tile_origin& o = origins[lane];
+        if (!o.present) continue;
+        const T* from = buffer + lane;
+        T* plane = plane_of(o.sample);
+        const auto put = [](T& to, T value) {
+            if constexpr (Add) to += value; else to = value;
+        };
+        if (o.row >= 0 && o.col >= 0 && std::size_t(o.row) + Size <= height && std::size_t(o.col) + Size <= width) {
+            T* to = plane + std::size_t(o.row) * width + std::size_t(o.col);
+            for (std::size_t k = 0; k < Size; ++k)
+                for (std::size_t l = 0; l < Size; ++l) put(to[k * width + l], from[(k * Size + l) * Lanes]);
+            continue;
+        }
+        for (std::size_t k = 0; k < Size; ++k) {
+            const std::ptrdiff_t y = o.row + std::ptrdiff_t(k);
+            if (y < 0 || std::size_t(y) >= height) continue;
+            for (std::size_t l = 0; l < Size; ++l) {
+                const std::ptrdiff_t x = o.col + std::ptrdiff_t(l);
+                if (x >= 0 && std::size_t(x) < width) put(plane[std::size_t(y) * width + std::size_t(x)], from[(k * Size + l) * Lanes]);
+            }
+        }
+    }
+}
+
+// The tiles of one group of samples: `tiles` of them, stored `stride` apart (a multiple of the lanes,
+// the lanes past the last tile holding zeros).
+struct tile_group {
+    std::size_t first_sample, samples, tiles, stride;
+};
+
+template <std::size_t M>
+struct tiling {
+    std::size_t rows, cols, per_sample;
+    explicit constexpr tiling(const window_geometry& g)
+        : rows((g.out_height + M - 1) / M), cols((g.out_width + M - 1) / M), per_sample(rows * cols) {}
+};
+
+template <class T>
+inline constexpr std::size_t lanes = simd_bytes / sizeof(T);
+
+template <class T>
+constexpr std::size_t round_up_to_lanes(std::size_t n) {
+    return (n + lanes<T> - 1) / lanes<T> * lanes<T>;
+}
+
+// Layout of a transformed tensor [alpha^2][rows][stride]: element e, row r, tile t.
+template <class T>
+struct transformed {
+    T* data;
+    std::size_t rows, stride;
+    T* at(std::size_t e, std::size_t r) const { return data + (e * rows + r) * stride; }
+};
+
+// Input patches of channels [c_begin, c_end) of the group's samples, transformed: V = B^T d B.
+template <std::size_t M, class T>
+void transform_inputs(const conv_shape& s, const tile_group& group, const T* x, std::size_t c_begin, std::size_t c_end, transformed<T> v) {
+    using W = winograd_transforms<M>;
+    using L = coefficients<W::bt, false>;
+    constexpr std::size_t alpha = W::alpha, n = lanes<T>;
+    const window_geometry& g = s.plane;
+    const tiling<M> tiles(g);
+    alignas(64) T buffer[alpha * alpha * n];
+    std::array<tile_origin, n> origins;
+    for (std::size_t t0 = 0; t0 < group.stride; t0 += n) {
+        tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, -std::ptrdiff_t(g.pad_top), -std::ptrdiff_t(g.pad_left), origins);
+        for (std::size_t c = c_begin; c < c_end; ++c) {
+            gather_patches<alpha, n>(origins, g.height, g.width,
+                                     [&](std::size_t i) { return x + ((group.first_sample + i) * s.in_channels + c) * g.height * g.width; }, buffer);
+            sandwich<L, T, simd<T>>([&](std::size_t k, std::size_t l) { return load_simd(buffer + (k * alpha + l) * n); },
+                                    [&](std::size_t i, std::size_t j, const simd<T>& value) { store_simd(value, v.at(i * alpha + j, c) + t0); });
+        }
+    }
+}
+
+// Output tiles of channels [o_begin, o_end) from the products: Y = A^T M A (+ bias).
+template <std::size_t M, class T>
+void transform_outputs(const conv_shape& s, const tile_group& group, transformed<T> products, const T* bias, std::size_t o_begin, std::size_t o_end,
+                       T* y) {
+    using W = winograd_transforms<M>;
+    using L = coefficients<W::at, false>;
+    constexpr std::size_t alpha = W::alpha, n = lanes<T>;
+    const window_geometry& g = s.plane;
+    const tiling<M> tiles(g);
+    alignas(64) T buffer[M * M * n];
+    std::array<tile_origin, n> origins;
+    for (std::size_t t0 = 0; t0 < group.stride; t0 += n) {
+        tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, 0, 0, origins);
+        for (std::size_t o = o_begin; o < o_end; ++o) {
+            const T b = bias ? bias[o] : T(0);
+            sandwich<L, T, simd<T>>([&](std::size_t k, std::size_t l) { return load_simd(products.at(k * alpha + l, o) + t0); },
+                                    [&](std::size_t i, std::size_t j, const simd<T>& value) { store_simd<T>(value + b, buffer + (i * M + j) * n); });
+            scatter_patches<M, n, false>(origins, g.out_height, g.out_width,
+                                         [&](std::size_t i) { return y + ((group.first_sample + i) * s.out_channels + o) * g.out_height * g.out_width; },
+                                         buffer);
+        }
+    }
+}
+
+// Output gradient tiles of channels [o_begin, o_end), transformed by the adjoint of the output
+// transform: A gy A^T.
+template <std::size_t M, class T>
+void transform_output_gradients(const conv_shape& s, const tile_group& group, const T* gy, std::size_t o_begin, std::size_t o_end, transformed<T> w) {
+    using W = winograd_transforms<M>;
+    using L = coefficients<W::at, true>;
+    constexpr std::size_t alpha = W::alpha, n = lanes<T>;
+    const window_geometry& g = s.plane;
+    const tiling<M> tiles(g);
+    alignas(64) T buffer[M * M * n];
+    std::array<tile_origin, n> origins;
+    for (std::size_t t0 = 0; t0 < group.stride; t0 += n) {
+        tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, 0, 0, origins);
+        for (std::size_t o = o_begin; o < o_end; ++o) {
+            gather_patches<M, n>(origins, g.out_height, g.out_width,
+                                 [&](std::size_t i) { return gy + ((group.first_sample + i) * s.out_channels + o) * g.out_height * g.out_width; }, buffer);
+            sandwich<L, T, simd<T>>([&](std::size_t k, std::size_t l) { return load_simd(buffer + (k * M + l) * n); },
+                                    [&](std::size_t i, std::size_t j, const simd<T>& value) { store_simd(value, w.at(i * alpha + j, o) + t0); });
+        }
+    }
+}
+
+// Input gradients of channels [c_begin, c_end) from the transformed ones, by the adjoint of the
+// input transform (B z B^T), added over the overlapping patches into gx.
+template <std::size_t M, class T>
+void transform_input_gradients(const conv_shape& s, const tile_group& group, transformed<T> z, std::size_t c_begin, std::size_t c_end, bool fresh,
+                               T* gx) {
+    using W = winograd_transforms<M>;
+    using L = coefficients<W::bt, true>;
+    constexpr std::size_t alpha = W::alpha, n = lanes<T>;
+    const window_geometry& g = s.plane;
+    const tiling<M> tiles(g);
+    const std::size_t plane_size = g.height * g.width;
+    if (fresh)
+        for (std::size_t i = 0; i < group.samples; ++i)
+            for (std::size_t c = c_begin; c < c_end; ++c) std::fill_n(gx + ((group.first_sample + i) * s.in_channels + c) * plane_size, plane_size, T(0));
+    alignas(64) T buffer[alpha * alpha * n];
+    std::array<tile_origin, n> origins;
+    for (std::size_t t0 = 0; t0 < group.stride; t0 += n) {
+        tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, -std::ptrdiff_t(g.pad_top), -std::ptrdiff_t(g.pad_left), origins);
+        for (std::size_t c = c_begin; c < c_end; ++c) {
+            sandwich<L, T, simd<T>>([&](std::size_t k, std::size_t l) { return load_simd(z.at(k * alpha + l, c) + t0); },
+                                    [&](std::size_t i, std::size_t j, const simd<T>& value) { store_simd(value, buffer + (i * alpha + j) * n); });
+            scatter_patches<alpha, n, true>(origins, g.height, g.width,
+                                            [&](std::size_t i) { return gx + ((group.first_sample + i) * s.in_channels + c) * plane_size; }, buffer);
+        }
+    }
+}
+
+template <class T>
+void product(winograd_product kind, transpose ta, transpose tb, std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t lda, const T* b,
+             std::size_t ldb, T beta, T* c, std::size_t ldc) {
+    if (kind == winograd_product::blas)
+        gemm(ta, tb, m, n, k, T(1), a, lda, b, ldb, beta, c, ldc);
+    else
+        gemm_loop(ta, tb, m, n, k, T(1), a, lda, b, ldb, beta, c, ldc);
+}
+
+// The batch a group at a time: fn(group) for each.
+template <std::size_t M, class Fn>
+void for_each_group(const conv_shape& s, std::size_t batch, std::size_t samples_per_group, std::size_t lane_count, Fn&& fn) {
+    const std::size_t per_sample = tiling<M>(s.plane).per_sample;
+    for (std::size_t first = 0; first < batch; first += samples_per_group) {
+        const std::size_t samples = std::min(samples_per_group, batch - first);
+        const std::size_t tiles = samples * per_sample;
+        fn(tile_group{first, samples, tiles, (tiles + lane_count - 1) / lane_count * lane_count});
+    }
+}
+
+}  // namespace winograd_detail
+
+// Samples per group when the settings leave it open: as many as keep the group's transformed inputs
+// and outputs within about 512 KiB (half of a core's L2 on the machines the project runs on), at least one.
+template <std::size_t M, class T>
+constexpr std::size_t winograd_samples_per_group(const conv_shape& s, std::size_t batch, const winograd_settings& settings = {}) {
+    if (settings.samples_per_group > 0) return std::min(settings.samples_per_group, std::max<std::size_t>(batch, 1));
+    constexpr std::size_t alpha = winograd_transforms<M>::alpha;
+    const std::size_t per_sample = alpha * alpha * (s.in_channels + s.out_channels) * winograd_detail::tiling<M>(s.plane).per_sample * sizeof(T);
+    return std::clamp<std::size_t>((std::size_t{512} << 10) / per_sample, 1, std::max<std::size_t>(batch, 1));
+}
+
+// Values of the transformed weights: alpha^2 * out_channels * in_channels (alpha = m + 2).
+template <std::size_t M>
+constexpr std::size_t winograd_weights_size(const conv_shape& s) {
+    constexpr std::size_t alpha = winograd_transforms<M>::alpha;
+    return alpha * alpha * s.out_channels * s.in_channels;
+}
+
+// Values of scratch that winograd_forward and winograd_backward need for up to `batch` samples
+// (forward uses the first alpha^2 * (in + out) * group tiles; backward-weights adds alpha^2 * out * in).
+template <std::size_t M, class T>
+constexpr std::size_t winograd_scratch_size(const conv_shape& s, std::size_t batch, const winograd_settings& settings = {}) {
+    constexpr std::size_t alpha = winograd_transforms<M>::alpha;
+    const std::size_t group_tiles = winograd_detail::round_up_to_lanes<T>(winograd_samples_per_group<M, T>(s, batch, settings) *
+                                                                         winograd_detail::tiling<M>(s.plane).per_sample);
+    return alpha * alpha * ((s.in_channels + s.out_channels) * group_tiles + s.out_channels * s.in_channels);
+}
+
+// transformed[e][o][c] = (G w[o][c] G^T)[e], computed in double. Once per step: forward and
+// backward-data both read it.
+template <std::size_t M, class T>
+void winograd_transform_weights(const conv_shape& s, const T* weights, T* transformed, thread_pool* pool) {
+    using W = winograd_transforms<M>;
+    using L = winograd_detail::coefficients<W::g, false>;
+    constexpr std::size_t alpha = W::alpha;
+    const std::size_t pairs = s.out_channels * s.in_channels;
+    parallel_for(pool, pairs, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t p = begin; p < end; ++p) {
+            const T* w = weights + p * 9;
+            winograd_detail::sandwich<L, double, double>([&](std::size_t k, std::size_t l) { return double(w[k * 3 + l]); },
+                                                         [&](std::size_t i, std::size_t j, double value) { transformed[(i * alpha + j) * pairs + p] = T(value); });
+        }
+    }, 256);
+}
+
+// y = the convolution of x (batch x in x H x W) with the weights whose transform is given (+ bias
+// per output channel, if not null); y is batch x out x H' x W'.
+template <std::size_t M, class T>
+void winograd_forward(const conv_shape& s, std::size_t batch, const T* transformed_weights, const T* x, const T* bias, T* y, T* scratch,
+                      thread_pool* pool, const winograd_settings& settings = {}) {
+    using namespace winograd_detail;
+    constexpr std::size_t alpha = winograd_transforms<M>::alpha;
+    const std::size_t C = s.in_channels, O = s.out_channels;
+    const std::size_t group_samples = winograd_samples_per_group<M, T>(s, batch, settings);
+    for_each_group<M>(s, batch, group_samples, lanes<T>, [&](const tile_group& group) {
+        const transformed<T> v{scratch, C, group.stride}, products{scratch + alpha * alpha * C * group.stride, O, group.stride};
+        parallel_for(pool, C, [&](std::size_t begin, std::size_t end) { transform_inputs<M>(s, group, x, begin, end, v); });
+        parallel_for(pool, alpha * alpha, [&](std::size_t begin, std::size_t end) {
+            for (std::size_t e = begin; e < end; ++e)
+                product(settings.product, transpose::no, transpose::no, O, group.stride, C, transformed_weights + e * O * C, C, v.at(e, 0), group.stride,
+                        T(0), products.at(e, 0), group.stride);
+        });
+        parallel_for(pool, O, [&](std::size_t begin, std::size_t end) { transform_outputs<M>(s, group, products, bias, begin, end, y); });
+    });
+}
+
+// The gradients of winograd_forward given the output gradient gy: the input gradient into gx (if
+// not null; written when gx_fresh, else added to) and the weight gradient added to gw (if not null,
+// [out, in, 3, 3]). The bias gradient (the sum of gy per channel) is left to the caller.
+template <std::size_t M, class T>
+void winograd_backward(const conv_shape& s, std::size_t batch, const T* transformed_weights, const T* x, const T* gy, T* gx, bool gx_fresh, T* gw,
+                       T* scratch, thread_pool* pool, const winograd_settings& settings = {}) {
+    using namespace winograd_detail;
+    using W = winograd_transforms<M>;
+    constexpr std::size_t alpha = W::alpha;
+    const std::size_t C = s.in_channels, O = s.out_channels;
+    const std::size_t group_samples = winograd_samples_per_group<M, T>(s, batch, settings);
+    const std::size_t group_stride = round_up_to_lanes<T>(group_samples * tiling<M>(s.plane).per_sample);
+    T* weight_gradients = scratch + alpha * alpha * (C + O) * group_stride;  // [e][o][c], summed over the batch
+    bool first_group = true;
+    for_each_group<M>(s, batch, group_samples, lanes<T>, [&](const tile_group& group) {
+        // v: the transformed inputs, then (once the weight gradient has read them) the transformed input gradients.
+        const transformed<T> v{scratch, C, group.stride}, w{scratch + alpha * alpha * C * group.stride, O, group.stride};
+        if (gw) parallel_for(pool, C, [&](std::size_t begin, std::size_t end) { transform_inputs<M>(s, group, x, begin, end, v); });
+        parallel_for(pool, O, [&](std::size_t begin, std::size_t end) { transform_output_gradients<M>(s, group, gy, begin, end, w); });
+        parallel_for(pool, alpha * alpha, [&](std::size_t begin, std::size_t end) {
+            for (std::size_t e = begin; e < end; ++e) {
+                if (gw)
+                    product(settings.product, transpose::no, transpose::yes, O, C, group.stride, w.at(e, 0), group.stride, v.at(e, 0), group.stride,
+                            first_group ? T(0) : T(1), weight_gradients + e * O * C, C);
+                if (gx)
+                    product(settings.product, transpose::yes, transpose::no, C, group.stride, O, transformed_weights + e * O * C, C, w.at(e, 0),
+                            group.stride, T(0), v.at(e, 0), group.stride);
+            }
+        });
+        if (gx)
+            parallel_for(pool, C, [&](std::size_t begin, std::size_t end) {
+                transform_input_gradients<M>(s, group, v, begin, end, gx_fresh, gx);
+            });
+        first_group = false;
+    });
+    if (!gw || batch == 0) return;
+    using L = coefficients<W::g, true>;
+    const std::size_t pairs = O * C;
+    parallel_for(pool, pairs, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t p = begin; p < end; ++p)
+            sandwich<L, double, double>([&](std::size_t k, std::size_t l) { return double(weight_gradients[(k * alpha + l) * pairs + p]); },
+                                        [&](std::size_t i, std::size_t j, double value) { gw[p * 9 + i * 3 + j] += T(value); });
+    }, 256);
+}
+
+}  // namespace typegrad::kernels
