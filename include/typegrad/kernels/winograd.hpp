@@ -183,13 +183,20 @@ void gather_patches(const std::array<tile_origin, Lanes>& origins, std::size_t h
                 for (std::size_t l = 0; l < Size; ++l) to[(k * Size + l) * Lanes] = from[k * width + l];
             continue;
         }
+        // An edge tile: the columns [first, last) of its patch lie within the plane.
+        const std::size_t first = std::size_t(std::max<std::ptrdiff_t>(-o.col, 0));
+        const std::size_t last = std::size_t(std::clamp<std::ptrdiff_t>(std::ptrdiff_t(width) - o.col, 0, std::ptrdiff_t(Size)));
         for (std::size_t k = 0; k < Size; ++k) {
             const std::ptrdiff_t y = o.row + std::ptrdiff_t(k);
-            for (std::size_t l = 0; l < Size; ++l) {
-                const std::ptrdiff_t x = o.col + std::ptrdiff_t(l);
-                const bool inside = y >= 0 && x >= 0 && std::size_t(y) < height && std::size_t(x) < width;
-                to[(k * Size + l) * Lanes] = inside ? plane[std::size_t(y) * width + std::size_t(x)] : T(0);
+            T* row = to + k * Size * Lanes;
+            if (y < 0 || std::size_t(y) >= height) {
+                for (std::size_t l = 0; l < Size; ++l) row[l * Lanes] = T(0);
+                continue;
             }
+            const T* line = plane + std::size_t(y) * width;
+            for (std::size_t l = 0; l < first; ++l) row[l * Lanes] = T(0);
+            for (std::size_t l = first; l < last; ++l) row[l * Lanes] = line[o.col + std::ptrdiff_t(l)];
+            for (std::size_t l = std::max(first, last); l < Size; ++l) row[l * Lanes] = T(0);
         }
     }
 }
@@ -212,13 +219,13 @@ void scatter_patches(const std::array<tile_origin, Lanes>& origins, std::size_t 
                 for (std::size_t l = 0; l < Size; ++l) put(to[k * width + l], from[(k * Size + l) * Lanes]);
             continue;
         }
+        const std::size_t first = std::size_t(std::max<std::ptrdiff_t>(-o.col, 0));
+        const std::size_t last = std::size_t(std::clamp<std::ptrdiff_t>(std::ptrdiff_t(width) - o.col, 0, std::ptrdiff_t(Size)));
         for (std::size_t k = 0; k < Size; ++k) {
             const std::ptrdiff_t y = o.row + std::ptrdiff_t(k);
             if (y < 0 || std::size_t(y) >= height) continue;
-            for (std::size_t l = 0; l < Size; ++l) {
-                const std::ptrdiff_t x = o.col + std::ptrdiff_t(l);
-                if (x >= 0 && std::size_t(x) < width) put(plane[std::size_t(y) * width + std::size_t(x)], from[(k * Size + l) * Lanes]);
-            }
+            T* line = plane + std::size_t(y) * width;
+            for (std::size_t l = first; l < last; ++l) put(line[o.col + std::ptrdiff_t(l)], from[(k * Size + l) * Lanes]);
         }
     }
 }
@@ -346,6 +353,12 @@ void transform_input_gradients(const conv_shape& s, const tile_group& group, tra
     }
 }
 
+// Lanes [tiles, stride) of rows [0, rows) of element e: zero, as if computed from the zero lanes.
+template <class T>
+void zero_tail(transformed<T> v, std::size_t e, std::size_t tiles) {
+    for (std::size_t r = 0; r < v.rows; ++r) std::fill(v.at(e, r) + tiles, v.at(e, r) + v.stride, T(0));
+}
+
 template <class T>
 void product(winograd_product kind, transpose ta, transpose tb, std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t lda, const T* b,
              std::size_t ldb, T beta, T* c, std::size_t ldc) {
@@ -369,13 +382,14 @@ void for_each_group(const conv_shape& s, std::size_t batch, std::size_t samples_
 }  // namespace winograd_detail
 
 // Samples per group when the settings leave it open: as many as keep the group's transformed inputs
-// and outputs within about 512 KiB (half of a core's L2 on the machines the project runs on), at least one.
+// and outputs within 1 MiB (a core's L2 on the machines the project runs on; measured best of 1 to 64
+// samples for W3 and W6 on 2026-12-01), at least one.
 template <std::size_t M, class T>
 constexpr std::size_t winograd_samples_per_group(const conv_shape& s, std::size_t batch, const winograd_settings& settings = {}) {
     if (settings.samples_per_group > 0) return std::min(settings.samples_per_group, std::max<std::size_t>(batch, 1));
     constexpr std::size_t alpha = winograd_transforms<M>::alpha;
     const std::size_t per_sample = alpha * alpha * (s.in_channels + s.out_channels) * winograd_detail::tiling<M>(s.plane).per_sample * sizeof(T);
-    return std::clamp<std::size_t>((std::size_t{512} << 10) / per_sample, 1, std::max<std::size_t>(batch, 1));
+    return std::clamp<std::size_t>((std::size_t{1} << 20) / per_sample, 1, std::max<std::size_t>(batch, 1));
 }
 
 // Values of the transformed weights: alpha^2 * out_channels * in_channels (alpha = m + 2).
@@ -401,15 +415,22 @@ template <std::size_t M, class T>
 void winograd_transform_weights(const conv_shape& s, const T* weights, T* transformed, thread_pool* pool) {
     using W = winograd_transforms<M>;
     using L = winograd_detail::coefficients<W::g, false>;
-    constexpr std::size_t alpha = W::alpha;
-    const std::size_t pairs = s.out_channels * s.in_channels;
-    parallel_for(pool, pairs, [&](std::size_t begin, std::size_t end) {
-        for (std::size_t p = begin; p < end; ++p) {
-            const T* w = weights + p * 9;
-            winograd_detail::sandwich<L, double, double>([&](std::size_t k, std::size_t l) { return double(w[k * 3 + l]); },
-                                                         [&](std::size_t i, std::size_t j, double value) { transformed[(i * alpha + j) * pairs + p] = T(value); });
+    constexpr std::size_t alpha = W::alpha, n = winograd_detail::lanes<double>;
+    const std::size_t pairs = s.out_channels * s.in_channels, blocks = (pairs + n - 1) / n;
+    parallel_for(pool, blocks, [&](std::size_t begin, std::size_t end) {
+        alignas(64) double kernels[9 * n], results[alpha * alpha * n];
+        for (std::size_t b = begin; b < end; ++b) {
+            const std::size_t first = b * n, count = std::min(n, pairs - first);
+            for (std::size_t lane = 0; lane < n; ++lane)
+                for (std::size_t e = 0; e < 9; ++e) kernels[e * n + lane] = lane < count ? double(weights[(first + lane) * 9 + e]) : 0.0;
+            winograd_detail::sandwich<L, double, simd<double>>([&](std::size_t k, std::size_t l) { return load_simd(kernels + (k * 3 + l) * n); },
+                                                               [&](std::size_t i, std::size_t j, const simd<double>& value) {
+                                                                   store_simd(value, results + (i * alpha + j) * n);
+                                                               });
+            for (std::size_t e = 0; e < alpha * alpha; ++e)
+                for (std::size_t lane = 0; lane < count; ++lane) transformed[e * pairs + first + lane] = T(results[e * n + lane]);
         }
-    }, 256);
+    }, 32);
 }
 
 // y = the convolution of x (batch x in x H x W) with the weights whose transform is given (+ bias
@@ -425,9 +446,11 @@ void winograd_forward(const conv_shape& s, std::size_t batch, const T* transform
         const transformed<T> v{scratch, C, group.stride}, products{scratch + alpha * alpha * C * group.stride, O, group.stride};
         parallel_for(pool, C, [&](std::size_t begin, std::size_t end) { transform_inputs<M>(s, group, x, begin, end, v); });
         parallel_for(pool, alpha * alpha, [&](std::size_t begin, std::size_t end) {
-            for (std::size_t e = begin; e < end; ++e)
-                product(settings.product, transpose::no, transpose::no, O, group.stride, C, transformed_weights + e * O * C, C, v.at(e, 0), group.stride,
+            for (std::size_t e = begin; e < end; ++e) {
+                product(settings.product, transpose::no, transpose::no, O, group.tiles, C, transformed_weights + e * O * C, C, v.at(e, 0), group.stride,
                         T(0), products.at(e, 0), group.stride);
+                zero_tail(products, e, group.tiles);
+            }
         });
         parallel_for(pool, O, [&](std::size_t begin, std::size_t end) { transform_outputs<M>(s, group, products, bias, begin, end, y); });
     });
@@ -455,11 +478,13 @@ void winograd_backward(const conv_shape& s, std::size_t batch, const T* transfor
         parallel_for(pool, alpha * alpha, [&](std::size_t begin, std::size_t end) {
             for (std::size_t e = begin; e < end; ++e) {
                 if (gw)
-                    product(settings.product, transpose::no, transpose::yes, O, C, group.stride, w.at(e, 0), group.stride, v.at(e, 0), group.stride,
+                    product(settings.product, transpose::no, transpose::yes, O, C, group.tiles, w.at(e, 0), group.stride, v.at(e, 0), group.stride,
                             first_group ? T(0) : T(1), weight_gradients + e * O * C, C);
-                if (gx)
-                    product(settings.product, transpose::yes, transpose::no, C, group.stride, O, transformed_weights + e * O * C, C, w.at(e, 0),
+                if (gx) {
+                    product(settings.product, transpose::yes, transpose::no, C, group.tiles, O, transformed_weights + e * O * C, C, w.at(e, 0),
                             group.stride, T(0), v.at(e, 0), group.stride);
+                    zero_tail(v, e, group.tiles);
+                }
             }
         });
         if (gx)
@@ -470,12 +495,21 @@ void winograd_backward(const conv_shape& s, std::size_t batch, const T* transfor
     });
     if (!gw || batch == 0) return;
     using L = coefficients<W::g, true>;
-    const std::size_t pairs = O * C;
-    parallel_for(pool, pairs, [&](std::size_t begin, std::size_t end) {
-        for (std::size_t p = begin; p < end; ++p)
-            sandwich<L, double, double>([&](std::size_t k, std::size_t l) { return double(weight_gradients[(k * alpha + l) * pairs + p]); },
-                                        [&](std::size_t i, std::size_t j, double value) { gw[p * 9 + i * 3 + j] += T(value); });
-    }, 256);
+    constexpr std::size_t n = lanes<double>;
+    const std::size_t pairs = O * C, blocks = (pairs + n - 1) / n;
+    parallel_for(pool, blocks, [&](std::size_t begin, std::size_t end) {
+        alignas(64) double transformed_gradients[alpha * alpha * n], results[9 * n];
+        for (std::size_t b = begin; b < end; ++b) {
+            const std::size_t first = b * n, count = std::min(n, pairs - first);
+            for (std::size_t e = 0; e < alpha * alpha; ++e)
+                for (std::size_t lane = 0; lane < n; ++lane)
+                    transformed_gradients[e * n + lane] = lane < count ? double(weight_gradients[e * pairs + first + lane]) : 0.0;
+            sandwich<L, double, simd<double>>([&](std::size_t k, std::size_t l) { return load_simd(transformed_gradients + (k * alpha + l) * n); },
+                                              [&](std::size_t i, std::size_t j, const simd<double>& value) { store_simd(value, results + (i * 3 + j) * n); });
+            for (std::size_t lane = 0; lane < count; ++lane)
+                for (std::size_t e = 0; e < 9; ++e) gw[(first + lane) * 9 + e] += T(results[e * n + lane]);
+        }
+    }, 32);
 }
 
 }  // namespace typegrad::kernels
