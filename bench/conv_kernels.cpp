@@ -6,7 +6,11 @@
 //   wino4    kernels/winograd.hpp F(4x4, 3x3); wino4t: the same with register-tile products
 //   dnnl-*   oneDNN (when built with it): auto, direct or winograd algorithm on the blocked layouts it
 //            chooses (format_tag::any), reorders excluded; dnnl-auto-nchw: the same with the
-//            reorders from and to NCHW included; dnnl-plain: primitives created on NCHW itself.
+//            reorders from and to NCHW included; dnnl-plain: primitives created on NCHW itself;
+//            dnnl-auto-split, dnnl-auto-nchw-split: oneDNN on one OpenMP thread inside each of
+//            typegrad's threads, each on its share of the batch; onednn_conv:
+//            kernels/onednn_convolution.hpp (NCHW in and out, reorders included, backward-weights
+//            split by filters).
 // Directions: fwd (winograd: the weight transform included, it is done once per step), bwd_data,
 // bwd_weights, and bwd (both, as a training step needs them; Winograd shares the output gradient's
 // transform between them). No bias anywhere. GFLOP/s counts the direct convolution's 2 * N * O * C
@@ -14,6 +18,7 @@
 // fma_peak/<threads> measures the machine's FMA throughput, the ceiling for all of them.
 // Names: <layer>/<direction>/<variant>/<threads>. Run with --benchmark_enable_random_interleaving=true
 // and --benchmark_repetitions=N; bench/conv_table.py makes the table from --benchmark_out.
+// TYPEGRAD_WINOGRAD_GROUP=N in the environment sets the Winograd kernels' samples per group.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -29,11 +34,12 @@
 
 #include <typegrad/expr/conv2d.hpp>
 #include <typegrad/kernels/gemm.hpp>
+#include <typegrad/kernels/onednn_convolution.hpp>
 #include <typegrad/kernels/parallel.hpp>
 #include <typegrad/kernels/simd.hpp>
 #include <typegrad/kernels/winograd.hpp>
 
-#ifdef TYPEGRAD_BENCH_ONEDNN
+#ifdef TYPEGRAD_HAS_ONEDNN
 #include <omp.h>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -150,7 +156,7 @@ pass im2col_pass(layer_data& d, direction dir, k::thread_pool* pool, std::vector
 template <std::size_t M>
 pass winograd_pass(layer_data& d, direction dir, k::thread_pool* pool, k::winograd_product product, std::vector<float>& scratch,
                    std::vector<float>& weights) {
-    const k::winograd_settings settings{std::getenv("TG_WINO_GROUP") ? std::size_t(std::atoi(std::getenv("TG_WINO_GROUP"))) : 0, product};
+    const k::winograd_settings settings{std::getenv("TYPEGRAD_WINOGRAD_GROUP") ? std::size_t(std::atoi(std::getenv("TYPEGRAD_WINOGRAD_GROUP"))) : 0, product};
     scratch.assign(k::winograd_scratch_size<M, float>(d.shape, d.batch, settings), 0.f);
     weights.assign(k::winograd_weights_size<M>(d.shape), 0.f);
     k::winograd_transform_weights<M>(d.shape, d.w.data(), weights.data(), pool);
@@ -176,7 +182,7 @@ pass winograd_pass(layer_data& d, direction dir, k::thread_pool* pool, k::winogr
     }
 }
 
-#ifdef TYPEGRAD_BENCH_ONEDNN
+#ifdef TYPEGRAD_HAS_ONEDNN
 // oneDNN's primitives for one layer and direction, with their memories. `layout`: blocked (the
 // formats the primitive prefers, data reordered into them once), nchw (the same primitives, the
 // reorders from and to NCHW / OIHW in every pass), plain (primitives on NCHW / OIHW themselves).
@@ -210,7 +216,21 @@ struct dnnl_runner {
         return inner;
     }
 
-    dnnl_runner(layer_data& d, direction dir, dnnl::algorithm algorithm, dnnl_layout layout) {
+    // The tensors of samples [first, first + count) of d; the weight gradient into gw.
+    dnnl_runner(layer_data& d, std::size_t first, std::size_t count, float* gw, direction dir, dnnl::algorithm algorithm, dnnl_layout layout)
+        : dnnl_runner(d.shape, count, d.x.data() + first * d.x.size() / d.batch, d.w.data(), d.y.data() + first * d.y.size() / d.batch,
+                      d.gy.data() + first * d.gy.size() / d.batch, d.gx.data() + first * d.gx.size() / d.batch, gw, dir, algorithm, layout) {}
+
+    struct tensors {
+        float *x, *w, *y, *gy, *gx, *gw;
+    };
+    dnnl_runner(const k::conv_shape& shape, std::size_t batch, float* x_data, float* w_data, float* y_data, float* gy_data, float* gx_data,
+                float* gw_data, direction dir, dnnl::algorithm algorithm, dnnl_layout layout) {
+        const struct {
+            k::conv_shape shape;
+            std::size_t batch;
+        } d{shape, batch};
+        const tensors t{x_data, w_data, y_data, gy_data, gx_data, gw_data};
         using tag = dnnl::memory::format_tag;
         using dt = dnnl::memory::data_type;
         const auto& g = d.shape.plane;
@@ -224,10 +244,15 @@ struct dnnl_runner {
         const dnnl::memory::desc src_md = any ? dnnl::memory::desc(src_dims, dt::f32, tag::any) : src_plain;
         const dnnl::memory::desc weight_md = any ? dnnl::memory::desc(weight_dims, dt::f32, tag::any) : weight_plain;
         const dnnl::memory::desc dst_md = any ? dnnl::memory::desc(dst_dims, dt::f32, tag::any) : dst_plain;
+        // Each primitive its own scratchpad: the library's shared one may not be used by two threads at once.
+        dnnl::primitive_attr attr;
+        attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
         const dnnl::convolution_forward::primitive_desc forward_pd(
-            dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algorithm, src_md, weight_md, dst_md, strides, pad_before, pad_after), engine);
+            dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algorithm, src_md, weight_md, dst_md, strides, pad_before, pad_after), attr,
+            engine);
         std::vector<std::function<void()>> before, after;
-        const auto add = [&](auto primitive, std::unordered_map<int, dnnl::memory> args) {
+        const auto add = [&](auto primitive, const auto& pd, std::unordered_map<int, dnnl::memory> args) {
+            args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(pd.scratchpad_desc(), engine);
             steps.insert(steps.end(), before.begin(), before.end());
             steps.push_back([this, primitive, args] { primitive.execute(stream, args); });
             steps.insert(steps.end(), after.begin(), after.end());
@@ -236,29 +261,31 @@ struct dnnl_runner {
         };
         const auto data_pass = [&] {
             const dnnl::convolution_backward_data::primitive_desc pd(
-                dnnl::convolution_backward_data::desc(algorithm, src_md, weight_md, dst_md, strides, pad_before, pad_after), engine, forward_pd);
+                dnnl::convolution_backward_data::desc(algorithm, src_md, weight_md, dst_md, strides, pad_before, pad_after), attr, engine,
+                forward_pd);
             implementation += std::string(pd.impl_info_str()) + " ";
-            auto gy = operand(pd.diff_dst_desc(), dst_plain, d.gy.data(), true, layout, before, after);
-            auto w = operand(pd.weights_desc(), weight_plain, d.w.data(), true, layout, before, after);
-            auto gx = operand(pd.diff_src_desc(), src_plain, d.gx.data(), false, layout, before, after);
-            add(dnnl::convolution_backward_data(pd), {{DNNL_ARG_DIFF_DST, gy}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, gx}});
+            auto gy = operand(pd.diff_dst_desc(), dst_plain, t.gy, true, layout, before, after);
+            auto w = operand(pd.weights_desc(), weight_plain, t.w, true, layout, before, after);
+            auto gx = operand(pd.diff_src_desc(), src_plain, t.gx, false, layout, before, after);
+            add(dnnl::convolution_backward_data(pd), pd, {{DNNL_ARG_DIFF_DST, gy}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, gx}});
         };
         const auto weights_pass = [&] {
             const dnnl::convolution_backward_weights::primitive_desc pd(
-                dnnl::convolution_backward_weights::desc(algorithm, src_md, weight_md, dst_md, strides, pad_before, pad_after), engine, forward_pd);
+                dnnl::convolution_backward_weights::desc(algorithm, src_md, weight_md, dst_md, strides, pad_before, pad_after), attr, engine,
+                forward_pd);
             implementation += std::string(pd.impl_info_str()) + " ";
-            auto x = operand(pd.src_desc(), src_plain, d.x.data(), true, layout, before, after);
-            auto gy = operand(pd.diff_dst_desc(), dst_plain, d.gy.data(), true, layout, before, after);
-            auto gw = operand(pd.diff_weights_desc(), weight_plain, d.gw.data(), false, layout, before, after);
-            add(dnnl::convolution_backward_weights(pd), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, gy}, {DNNL_ARG_DIFF_WEIGHTS, gw}});
+            auto x = operand(pd.src_desc(), src_plain, t.x, true, layout, before, after);
+            auto gy = operand(pd.diff_dst_desc(), dst_plain, t.gy, true, layout, before, after);
+            auto gw = operand(pd.diff_weights_desc(), weight_plain, t.gw, false, layout, before, after);
+            add(dnnl::convolution_backward_weights(pd), pd, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, gy}, {DNNL_ARG_DIFF_WEIGHTS, gw}});
         };
         switch (dir) {
             case direction::fwd: {
                 implementation = forward_pd.impl_info_str();
-                auto x = operand(forward_pd.src_desc(), src_plain, d.x.data(), true, layout, before, after);
-                auto w = operand(forward_pd.weights_desc(), weight_plain, d.w.data(), true, layout, before, after);
-                auto y = operand(forward_pd.dst_desc(), dst_plain, d.y.data(), false, layout, before, after);
-                add(dnnl::convolution_forward(forward_pd), {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, y}});
+                auto x = operand(forward_pd.src_desc(), src_plain, t.x, true, layout, before, after);
+                auto w = operand(forward_pd.weights_desc(), weight_plain, t.w, true, layout, before, after);
+                auto y = operand(forward_pd.dst_desc(), dst_plain, t.y, false, layout, before, after);
+                add(dnnl::convolution_forward(forward_pd), forward_pd, {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, y}});
                 break;
             }
             case direction::bwd_data: data_pass(); break;
@@ -364,12 +391,35 @@ int main(int argc, char** argv) {
     variants.push_back({"wino2t", winograd(2, k::winograd_product::register_tiles)});
     variants.push_back({"wino4", winograd(4, k::winograd_product::blas)});
     variants.push_back({"wino4t", winograd(4, k::winograd_product::register_tiles)});
-#ifdef TYPEGRAD_BENCH_ONEDNN
+#ifdef TYPEGRAD_HAS_ONEDNN
     const auto onednn = [](dnnl::algorithm algorithm, dnnl_layout layout) {
         return [=](layer_data& d, direction dir, std::size_t threads, k::thread_pool*) -> pass {
             omp_set_num_threads(int(threads));
-            auto runner = std::make_shared<dnnl_runner>(d, dir, algorithm, layout);
+            auto runner = std::make_shared<dnnl_runner>(d, 0, d.batch, d.gw.data(), dir, algorithm, layout);
             return [runner] { (*runner)(); };
+        };
+    };
+    // oneDNN on one OpenMP thread per typegrad thread, each on its share of the batch (the weight
+    // gradients of the shares added in order): typegrad's pool stays the only threads that run.
+    const auto onednn_split = [](dnnl::algorithm algorithm, dnnl_layout layout) {
+        return [=](layer_data& d, direction dir, std::size_t threads, k::thread_pool* pool) -> pass {
+            omp_set_num_threads(1);
+            auto partial = std::make_shared<std::vector<float>>(threads * d.gw.size());
+            auto runners = std::make_shared<std::vector<std::unique_ptr<dnnl_runner>>>();
+            for (std::size_t i = 0; i < threads; ++i) {
+                const k::chunk_range r = k::chunk_of(d.batch, threads, i);
+                runners->push_back(std::make_unique<dnnl_runner>(d, r.begin, r.end - r.begin, partial->data() + i * d.gw.size(), dir, algorithm, layout));
+            }
+            const bool weights = dir == direction::bwd_weights || dir == direction::bwd;
+            return [runners, partial, pool, weights, &d] {
+                k::parallel_for(pool, runners->size(), [&](std::size_t begin, std::size_t end) {
+                    omp_set_num_threads(1);
+                    for (std::size_t i = begin; i < end; ++i) (*(*runners)[i])();
+                });
+                if (weights)
+                    for (std::size_t i = 0; i < runners->size(); ++i)
+                        for (std::size_t j = 0; j < d.gw.size(); ++j) d.gw[j] = (i == 0 ? 0.f : d.gw[j]) + (*partial)[i * d.gw.size() + j];
+            };
         };
     };
     variants.push_back({"dnnl-auto", onednn(dnnl::algorithm::convolution_auto, dnnl_layout::blocked)});
@@ -377,6 +427,18 @@ int main(int argc, char** argv) {
     variants.push_back({"dnnl-wino", onednn(dnnl::algorithm::convolution_winograd, dnnl_layout::blocked)});
     variants.push_back({"dnnl-auto-nchw", onednn(dnnl::algorithm::convolution_auto, dnnl_layout::nchw)});
     variants.push_back({"dnnl-plain", onednn(dnnl::algorithm::convolution_auto, dnnl_layout::plain)});
+    variants.push_back({"dnnl-auto-split", onednn_split(dnnl::algorithm::convolution_auto, dnnl_layout::blocked)});
+    // kernels/onednn_convolution.hpp, as the conv2d op would call it.
+    variants.push_back({"onednn_conv", [](layer_data& d, direction dir, std::size_t threads, k::thread_pool* pool) -> pass {
+                            auto conv = std::make_shared<k::onednn_convolution>(d.shape, d.batch, threads);
+                            const bool data = dir != direction::bwd_weights, weights = dir == direction::bwd_weights || dir == direction::bwd;
+                            if (dir == direction::fwd) return [conv, &d, pool] { conv->forward(d.x.data(), d.w.data(), d.y.data(), pool); };
+                            return [conv, &d, pool, data, weights] {
+                                conv->backward(d.x.data(), d.w.data(), d.gy.data(), data ? d.gx.data() : nullptr, true, weights ? d.gw.data() : nullptr,
+                                               pool);
+                            };
+                        }});
+    variants.push_back({"dnnl-auto-nchw-split", onednn_split(dnnl::algorithm::convolution_auto, dnnl_layout::nchw)});
 #endif
 
     for (const int threads : {1, 2}) benchmark::RegisterBenchmark("fma_peak", fma_peak)->Arg(threads)->UseRealTime();
