@@ -55,7 +55,11 @@ double max_error(const std::vector<float>& got, float offset, const std::vector<
     return worst / scale;
 }
 
-void check(const k::conv_shape& s, std::size_t batch, std::size_t threads) {
+struct errors {
+    double y, gx, gw;
+};
+
+errors check(const k::conv_shape& s, std::size_t batch, std::size_t threads, double bound = 1e-5) {
     std::mt19937 rng(unsigned(batch * 7 + threads));
     std::uniform_real_distribution<float> unit(0, 1), symmetric(-1, 1);
     std::normal_distribution<float> normal;
@@ -63,7 +67,8 @@ void check(const k::conv_shape& s, std::size_t batch, std::size_t threads) {
     std::vector<float> x(batch * s.in_channels * g.height * g.width), w(s.out_channels * s.in_channels * g.kernel * g.kernel),
         gy(batch * s.out_channels * g.out_height * g.out_width);
     for (float& v : x) v = unit(rng);
-    for (float& v : w) v = symmetric(rng);
+    const float limit = std::sqrt(6.f / float(s.in_channels * g.kernel * g.kernel));  // he_uniform
+    for (float& v : w) v = limit * symmetric(rng);
     for (float& v : gy) v = normal(rng);
     const direct d = direct_convolution(s, batch, x, w, gy);
 
@@ -75,11 +80,13 @@ void check(const k::conv_shape& s, std::size_t batch, std::size_t threads) {
     conv.backward(x.data(), w.data(), gy.data(), gx_added.data(), false, nullptr, &pool);
     BOOST_TEST_CONTEXT(s.in_channels << "->" << s.out_channels << " " << g.height << "x" << g.width << " pad " << g.pad_top << " batch " << batch
                                      << " threads " << threads) {
-        BOOST_TEST(max_error(y, 0.f, d.y) < 1e-5);
-        BOOST_TEST(max_error(gx, 0.f, d.gx) < 1e-5);
-        BOOST_TEST(max_error(gx_added, 0.5f, d.gx) < 1e-5);
-        BOOST_TEST(max_error(gw, 0.25f, d.gw) < 1e-5);
+        BOOST_TEST_MESSAGE("implementations: " << conv.implementations());
+        BOOST_TEST(max_error(y, 0.f, d.y) < bound);
+        BOOST_TEST(max_error(gx, 0.f, d.gx) < bound);
+        BOOST_TEST(max_error(gx_added, 0.5f, d.gx) < bound);
+        BOOST_TEST(max_error(gw, 0.25f, d.gw) < bound);
     }
+    return {max_error(y, 0.f, d.y), max_error(gx, 0.f, d.gx), max_error(gw, 0.25f, d.gw)};
 }
 
 }  // namespace
@@ -92,4 +99,22 @@ BOOST_AUTO_TEST_CASE(matches_the_direct_convolution) {
             check({{9, 10, 3, 1, 1, 1, 9, 10}, 3, 5}, batch, threads);     // same padding, few channels
             check({{12, 12, 5, 2, 2, 2, 6, 6}, 4, 6}, batch, threads);     // 5x5, stride 2
         }
+}
+
+// The reference workloads' 3x3 layers at their batch, on 2 threads: within 1e-4 of the tensor's
+// largest value, as issue 16 requires of the convolution kernels (printed with --log_level=message).
+BOOST_AUTO_TEST_CASE(workload_layers_within_1e_4) {
+    struct layer {
+        const char* name;
+        k::conv_shape shape;
+        std::size_t batch;
+    };
+    const layer layers[] = {{"W3 conv2", {{13, 13, 3, 1, 0, 0, 11, 11}, 32, 64}, 64},
+                            {"W6 conv1", {{64, 64, 3, 1, 1, 1, 64, 64}, 3, 32}, 32},
+                            {"W6 conv2", {{32, 32, 3, 1, 1, 1, 32, 32}, 32, 64}, 32},
+                            {"W6 conv3", {{16, 16, 3, 1, 1, 1, 16, 16}, 64, 128}, 32}};
+    for (const layer& l : layers) {
+        const errors e = check(l.shape, l.batch, 2, 1e-4);
+        BOOST_TEST_MESSAGE(l.name << ": y " << e.y << " gx " << e.gx << " gw " << e.gw);
+    }
 }

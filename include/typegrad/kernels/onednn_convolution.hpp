@@ -7,6 +7,12 @@
 // layouts oneDNN's fast primitives want and back (format_tag::any lets it choose). The primitives
 // are created once per shape and batch size, when the graph plans its memory, never in a step.
 //
+// Algorithm: oneDNN's Winograd (F(4x4, 3x3), AVX-512) for 3x3 stride-1 layers of at least 16 input
+// channels, its direct kernels otherwise, or where its Winograd is not built for the CPU.
+// (convolution_auto chooses Winograd for the forward even with 3 input channels, where it was 6
+// times slower than direct, and direct for backward-weights, where Winograd was 1.4 times faster on
+// W3 and W6: bench/conv_kernels, 2026-12-01.)
+//
 // Threads: typegrad's pool only. Debian's oneDNN runs on OpenMP; here each of the pool's threads
 // runs its own primitives on one OpenMP thread: forward and backward-data on its share of the
 // samples, backward-weights on its share of the filters (over the whole batch, reading its rows of
@@ -14,6 +20,7 @@
 #include <cstddef>
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -45,6 +52,12 @@ public:
     }
 
     std::size_t batch() const { return batch_; }
+
+    // oneDNN's names of the implementations chosen (forward, backward-data, backward-weights), for reports.
+    std::string implementations() const {
+        const share& first = *shares_.front();
+        return first.names[0] + ", " + first.names[1] + ", " + first.names[2];
+    }
 
     // y = x convolved with w ([out, in, K, K]), no bias.
     void forward(const float* x, const float* w, float* y, thread_pool* pool) {
@@ -120,6 +133,7 @@ private:
         dnnl::stream stream{engine};
         operand x, w, y, gy, w_data, gx, x_all, gy_rows, gw;
         pass forward, data, weights;
+        std::string names[3];
 
         share(const conv_shape& s, chunk_range sample_range, chunk_range filter_range, std::size_t batch)
             : samples(sample_range), filters(filter_range) {
@@ -133,46 +147,60 @@ private:
             dnnl::primitive_attr attr;
             attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
             const auto with_scratchpad = [&](pass& p, const auto& pd) { p.args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(pd.scratchpad_desc(), engine); };
+            const bool winograd = winograd_applies(g) && s.in_channels >= 16;
+            // The primitive descriptor made by make(algorithm): Winograd if chosen and available, else direct.
+            const auto choose = [&](auto make) {
+                if (winograd) try {
+                        return make(dnnl::algorithm::convolution_winograd);
+                    } catch (const dnnl::error&) {
+                    }
+                return make(dnnl::algorithm::convolution_direct);
+            };
 
             // Forward and backward-data on this share's samples.
             const dims src{n, c, d(g.height), d(g.width)}, wei{o, c, k, k}, dst{n, o, d(g.out_height), d(g.out_width)};
-            const dnnl::convolution_forward::primitive_desc fwd(
-                dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_auto, any(src), any(wei), any(dst), strides,
-                                                before, after),
-                attr, engine);
+            const auto fwd = choose([&](dnnl::algorithm a) {
+                return dnnl::convolution_forward::primitive_desc(
+                    dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, a, any(src), any(wei), any(dst), strides, before, after), attr, engine);
+            });
             x = operand(engine, {src, f32, tag::nchw}, fwd.src_desc(), true);
             w = operand(engine, {wei, f32, tag::oihw}, fwd.weights_desc(), true);
             y = operand(engine, {dst, f32, tag::nchw}, fwd.dst_desc(), false);
             forward = {dnnl::convolution_forward(fwd), {{DNNL_ARG_SRC, x.inner}, {DNNL_ARG_WEIGHTS, w.inner}, {DNNL_ARG_DST, y.inner}}, {&x, &w}, &y};
             with_scratchpad(forward, fwd);
-            const dnnl::convolution_backward_data::primitive_desc bwd_data(
-                dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_auto, any(src), any(wei), any(dst), strides, before, after), attr, engine,
-                fwd);
+            names[0] = fwd.impl_info_str();
+            const auto bwd_data = choose([&](dnnl::algorithm a) {
+                return dnnl::convolution_backward_data::primitive_desc(
+                    dnnl::convolution_backward_data::desc(a, any(src), any(wei), any(dst), strides, before, after), attr, engine, fwd);
+            });
             gy = operand(engine, {dst, f32, tag::nchw}, bwd_data.diff_dst_desc(), true);
             w_data = operand(engine, {wei, f32, tag::oihw}, bwd_data.weights_desc(), true);
             gx = operand(engine, {src, f32, tag::nchw}, bwd_data.diff_src_desc(), false);
             data = {dnnl::convolution_backward_data(bwd_data), {{DNNL_ARG_DIFF_DST, gy.inner}, {DNNL_ARG_WEIGHTS, w_data.inner}, {DNNL_ARG_DIFF_SRC, gx.inner}},
                     {&gy, &w_data}, &gx};
             with_scratchpad(data, bwd_data);
+            names[1] = bwd_data.impl_info_str();
 
             // Backward-weights on this share's filters, over the whole batch: its rows of the output
             // gradient are read in place (NCHW strides of all the filters).
             const dnnl::memory::dim all = d(batch), rows = d(filters.end - filters.begin), oh = d(g.out_height), ow = d(g.out_width);
             const dims whole_src{all, c, d(g.height), d(g.width)}, rows_wei{rows, c, k, k}, rows_dst{all, rows, oh, ow};
-            const dnnl::convolution_forward::primitive_desc fwd_rows(
-                dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_auto, any(whole_src), any(rows_wei),
-                                                any(rows_dst), strides, before, after),
-                attr, engine);
-            const dnnl::convolution_backward_weights::primitive_desc bwd_weights(
-                dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_auto, any(whole_src), any(rows_wei), any(rows_dst), strides, before,
-                                                         after),
-                attr, engine, fwd_rows);
+            const auto fwd_rows = choose([&](dnnl::algorithm a) {
+                return dnnl::convolution_forward::primitive_desc(
+                    dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, a, any(whole_src), any(rows_wei), any(rows_dst), strides, before, after),
+                    attr, engine);
+            });
+            const auto bwd_weights = choose([&](dnnl::algorithm a) {
+                return dnnl::convolution_backward_weights::primitive_desc(
+                    dnnl::convolution_backward_weights::desc(a, any(whole_src), any(rows_wei), any(rows_dst), strides, before, after), attr, engine, fwd_rows);
+            });
             x_all = operand(engine, {whole_src, f32, tag::nchw}, bwd_weights.src_desc(), true);
             gy_rows = operand(engine, {rows_dst, f32, dims{o * oh * ow, oh * ow, ow, 1}}, bwd_weights.diff_dst_desc(), true);
             gw = operand(engine, {rows_wei, f32, tag::oihw}, bwd_weights.diff_weights_desc(), false);
             weights = {dnnl::convolution_backward_weights(bwd_weights),
                        {{DNNL_ARG_SRC, x_all.inner}, {DNNL_ARG_DIFF_DST, gy_rows.inner}, {DNNL_ARG_DIFF_WEIGHTS, gw.inner}}, {&x_all, &gy_rows}, &gw};
             with_scratchpad(weights, bwd_weights);
+            names[2] = bwd_weights.impl_info_str();
         }
         // The operands' addresses are in the passes: a share never moves.
         share(const share&) = delete;
