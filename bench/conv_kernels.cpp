@@ -2,8 +2,8 @@
 // float, by every candidate kernel, in one Google Benchmark program so that they can be compared as
 // ratios within one run:
 //   im2col   today's path: ops::conv2d's own forward and backward (im2col + OpenBLAS GEMM)
-//   wino2    kernels/winograd.hpp F(2x2, 3x3); wino2t: the same with register-tile products
-//   wino4    kernels/winograd.hpp F(4x4, 3x3); wino4t: the same with register-tile products
+//   wino2    kernels/winograd.hpp F(2x2, 3x3) (register-tile products, the default); wino2b: BLAS products
+//   wino4    kernels/winograd.hpp F(4x4, 3x3) (register-tile products, the default); wino4b: BLAS products
 //   dnnl-*   oneDNN (when built with it): auto, direct or winograd algorithm on the blocked layouts it
 //            chooses (format_tag::any), reorders excluded; dnnl-auto-nchw: the same with the
 //            reorders from and to NCHW included; dnnl-plain: primitives created on NCHW itself;
@@ -12,9 +12,11 @@
 //            kernels/onednn_convolution.hpp (NCHW in and out, reorders included, backward-weights
 //            split by filters).
 // Directions: fwd (winograd: the weight transform included, it is done once per step), bwd_data,
-// bwd_weights, and bwd (both, as a training step needs them; Winograd shares the output gradient's
-// transform between them). No bias anywhere. GFLOP/s counts the direct convolution's 2 * N * O * C
-// * 9 * H' * W' per direction (twice that for bwd), whatever the algorithm does.
+// bwd_weights, bwd (both, as a training step needs them; Winograd shares the output gradient's
+// transform between them), and step: fwd then bwd (W6's conv1, a first layer: fwd then bwd_weights).
+// No bias anywhere. GFLOP/s counts the direct convolution's 2 * N * O * C * 9 * H' * W' per
+// direction (twice that for bwd, three times for step, twice for a first layer's step), whatever
+// the algorithm does.
 // fma_peak/<threads> measures the machine's FMA throughput, the ceiling for all of them.
 // Names: <layer>/<direction>/<variant>/<threads>. Run with --benchmark_enable_random_interleaving=true
 // and --benchmark_repetitions=N; bench/conv_table.py makes the table from --benchmark_out.
@@ -49,14 +51,15 @@ namespace {
 
 namespace k = typegrad::kernels;
 
-enum class direction { fwd, bwd_data, bwd_weights, bwd };
-constexpr std::array directions{direction::fwd, direction::bwd_data, direction::bwd_weights, direction::bwd};
+enum class direction { fwd, bwd_data, bwd_weights, bwd, step };
+constexpr std::array directions{direction::fwd, direction::bwd_data, direction::bwd_weights, direction::bwd, direction::step};
 const char* name_of(direction d) {
     switch (d) {
         case direction::fwd: return "fwd";
         case direction::bwd_data: return "bwd_data";
         case direction::bwd_weights: return "bwd_weights";
-        default: return "bwd";
+        case direction::bwd: return "bwd";
+        default: return "step";
     }
 }
 
@@ -64,6 +67,7 @@ const char* name_of(direction d) {
 struct layer_data {
     k::conv_shape shape;
     std::size_t batch;
+    bool first_layer = false;  // a network's first layer: no input gradient in a step
     std::vector<float> x, w, y, gy, gx, gw;
     layer_data(const k::conv_shape& s, std::size_t n)
         : shape(s), batch(n), x(n * s.in_channels * s.plane.height * s.plane.width), w(s.out_channels * s.in_channels * 9),
@@ -312,7 +316,13 @@ void run(benchmark::State& state, layer_data& d, direction dir, const variant& v
     const auto pool = pool_of(threads);
     pass p;
     try {
-        p = v.make(d, dir, threads, pool.get());
+        if (dir == direction::step) {
+            pass forward = v.make(d, direction::fwd, threads, pool.get());
+            pass backward = v.make(d, d.first_layer ? direction::bwd_weights : direction::bwd, threads, pool.get());
+            if (forward && backward) p = [forward, backward] { forward(), backward(); };
+        } else {
+            p = v.make(d, dir, threads, pool.get());
+        }
     } catch (const std::exception& e) {
         state.SkipWithError(e.what());
         return;
@@ -326,7 +336,8 @@ void run(benchmark::State& state, layer_data& d, direction dir, const variant& v
         p();
         benchmark::ClobberMemory();
     }
-    state.counters["GFLOP/s"] = benchmark::Counter(d.flops() * (dir == direction::bwd ? 2 : 1), benchmark::Counter::kIsIterationInvariantRate);
+    const double passes = dir == direction::bwd ? 2 : dir == direction::step ? (d.first_layer ? 2 : 3) : 1;
+    state.counters["GFLOP/s"] = benchmark::Counter(d.flops() * passes, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // The layers' per-variant scratch lives as long as the program: one set per layer.
@@ -376,6 +387,7 @@ int main(int argc, char** argv) {
     static std::vector<layer_entry> layers;
     layers.push_back(entry<w3_conv2>("W3conv2"));
     layers.push_back(entry<w6_conv1>("W6conv1"));
+    layers.back().data->first_layer = true;
     layers.push_back(entry<w6_conv2>("W6conv2"));
     layers.push_back(entry<w6_conv3>("W6conv3"));
 
@@ -387,10 +399,10 @@ int main(int argc, char** argv) {
             return m == 2 ? winograd_pass<2>(d, dir, pool, product, *scratch, *weights) : winograd_pass<4>(d, dir, pool, product, *scratch, *weights);
         };
     };
-    variants.push_back({"wino2", winograd(2, k::winograd_product::blas)});
-    variants.push_back({"wino2t", winograd(2, k::winograd_product::register_tiles)});
-    variants.push_back({"wino4", winograd(4, k::winograd_product::blas)});
-    variants.push_back({"wino4t", winograd(4, k::winograd_product::register_tiles)});
+    variants.push_back({"wino2", winograd(2, k::winograd_product::register_tiles)});
+    variants.push_back({"wino2b", winograd(2, k::winograd_product::blas)});
+    variants.push_back({"wino4", winograd(4, k::winograd_product::register_tiles)});
+    variants.push_back({"wino4b", winograd(4, k::winograd_product::blas)});
 #ifdef TYPEGRAD_HAS_ONEDNN
     const auto onednn = [](dnnl::algorithm algorithm, dnnl_layout layout) {
         return [=](layer_data& d, direction dir, std::size_t threads, k::thread_pool*) -> pass {

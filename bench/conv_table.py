@@ -33,7 +33,7 @@ def main():
     print()
     print("| layer | direction | thr | " + " | ".join(variants) + " |")
     print("|---|---|---|" + "---|" * len(variants))
-    order = {"fwd": 0, "bwd_data": 1, "bwd_weights": 2, "bwd": 3}
+    order = {"fwd": 0, "bwd_data": 1, "bwd_weights": 2, "bwd": 3, "step": 4}
     for (layer, direction, threads) in sorted(rows, key=lambda k: (k[0], order.get(k[1], 9), k[2])):
         cells = rows[(layer, direction, threads)]
         base = cells.get("im2col", (None,))[0]

@@ -176,11 +176,13 @@ BOOST_AUTO_TEST_CASE(two_threads_give_the_bits_of_one) {
     k::thread_pool pool(2);
     const k::conv_shape s = make_shape(32, 64, 13, 13, false);
     const problem<float> p(s, 6, 3);
-    const k::winograd_settings settings{2, k::winograd_product::blas};
-    const winograd_run<4, float> one(s, 6, p, nullptr, settings, true), two(s, 6, p, &pool, settings, true);
-    BOOST_TEST(one.y == two.y);
-    BOOST_TEST(one.gx == two.gx);
-    BOOST_TEST(one.gw == two.gw);
+    for (const auto product : {k::winograd_product::blas, k::winograd_product::register_tiles}) {
+        const k::winograd_settings settings{2, product};
+        const winograd_run<4, float> one(s, 6, p, nullptr, settings, true), two(s, 6, p, &pool, settings, true);
+        BOOST_TEST(one.y == two.y);
+        BOOST_TEST(one.gx == two.gx);
+        BOOST_TEST(one.gw == two.gw);
+    }
 }
 
 // The reference workloads' 3x3 layers (W3's second, W6's three) in float, at the workloads' batch:

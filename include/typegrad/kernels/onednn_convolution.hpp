@@ -210,8 +210,12 @@ private:
     template <class Fn>
     void run(thread_pool* pool, Fn&& fn) {
         parallel_for(pool, shares_.size(), [&](std::size_t begin, std::size_t end) {
-            omp_set_num_threads(1);  // oneDNN inside one of typegrad's threads: no OpenMP team on top
+            // oneDNN inside one of typegrad's threads: no OpenMP team on top. The setting is the
+            // calling thread's; the caller's own OpenMP code gets its own back.
+            const int previous = omp_get_max_threads();
+            omp_set_num_threads(1);
             for (std::size_t i = begin; i < end; ++i) fn(*shares_[i]);
+            omp_set_num_threads(previous);
         });
     }
 
