@@ -42,8 +42,6 @@
 #include <typegrad/kernels/winograd.hpp>
 
 #ifdef TYPEGRAD_HAS_ONEDNN
-#include <omp.h>
-
 #include <oneapi/dnnl/dnnl.hpp>
 #endif
 

@@ -29,9 +29,15 @@
 #include <typegrad/kernels/winograd.hpp>  // conv_shape
 
 #ifdef TYPEGRAD_HAS_ONEDNN
-#include <omp.h>
-
 #include <oneapi/dnnl/dnnl.hpp>
+
+// The OpenMP runtime Debian's oneDNN runs on (libgomp), called directly, declared as libgomp's
+// <omp.h> does: with clang++'s -fopenmp and <omp.h>, these would reach LLVM's libomp instead, whose
+// settings oneDNN never reads.
+extern "C" {
+int omp_get_max_threads() noexcept;
+void omp_set_num_threads(int threads) noexcept;
+}
 #endif
 
 namespace typegrad::kernels {
