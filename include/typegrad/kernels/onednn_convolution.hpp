@@ -50,6 +50,7 @@ public:
     // Primitives for exactly `batch` samples split over `threads` threads (the pool's size; fewer
     // shares when there are fewer samples or filters).
     onednn_convolution(const conv_shape& s, std::size_t batch, std::size_t threads) : shape_(s), batch_(batch) {
+        const one_openmp_thread single;  // oneDNN plans its primitives for the threads it will have
         const std::size_t shares = std::max<std::size_t>(std::min({threads, batch, s.out_channels}), 1);
         for (std::size_t i = 0; i < shares; ++i) {
             const chunk_range samples = chunk_of(batch, shares, i), filters = chunk_of(s.out_channels, shares, i);
@@ -95,6 +96,17 @@ public:
     }
 
 private:
+    // oneDNN inside one of typegrad's threads on one OpenMP thread, no team on top, while this lives:
+    // primitives made for more threads than they run on wait for the missing ones (5 times slower on
+    // a busy machine). The setting is the calling thread's; its own OpenMP code gets its own back.
+    struct one_openmp_thread {
+        int previous = omp_get_max_threads();
+        one_openmp_thread() { omp_set_num_threads(1); }
+        ~one_openmp_thread() { omp_set_num_threads(previous); }
+        one_openmp_thread(const one_openmp_thread&) = delete;
+        one_openmp_thread& operator=(const one_openmp_thread&) = delete;
+    };
+
     using dims = dnnl::memory::dims;
     using tag = dnnl::memory::format_tag;
 
@@ -216,12 +228,8 @@ private:
     template <class Fn>
     void run(thread_pool* pool, Fn&& fn) {
         parallel_for(pool, shares_.size(), [&](std::size_t begin, std::size_t end) {
-            // oneDNN inside one of typegrad's threads: no OpenMP team on top. The setting is the
-            // calling thread's; the caller's own OpenMP code gets its own back.
-            const int previous = omp_get_max_threads();
-            omp_set_num_threads(1);
+            const one_openmp_thread single;
             for (std::size_t i = begin; i < end; ++i) fn(*shares_[i]);
-            omp_set_num_threads(previous);
         });
     }
 

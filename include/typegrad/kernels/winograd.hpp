@@ -166,67 +166,115 @@ void tile_origins(std::size_t t0, std::size_t tiles, std::size_t tile_rows_cols,
     }
 }
 
+// Lane swaps of a pair of rows for transpose_lanes(): the off-diagonal Block x Block blocks trade places.
+template <class T, std::size_t N, std::size_t Block, std::size_t... P>
+[[gnu::always_inline]] inline void swap_blocks(simd<T, N>& a, simd<T, N>& b, std::index_sequence<P...>) {
+    const simd<T, N> upper = __builtin_shufflevector(a, b, int((P & Block) == 0 ? P : N + P - Block)...);
+    const simd<T, N> lower = __builtin_shufflevector(a, b, int((P & Block) == 0 ? P + Block : N + P)...);
+    a = upper;
+    b = lower;
+}
+
+// v[i][j] becomes v[j][i]: log2(N) rounds of block swaps, all in registers.
+template <class T, std::size_t N, std::size_t Block = N / 2>
+[[gnu::always_inline]] inline void transpose_lanes(std::array<simd<T, N>, N>& v) {
+    if constexpr (Block > 0) {
+        unroll<N>([&](auto i) {
+            if constexpr ((decltype(i)::value & Block) == 0) swap_blocks<T, N, Block>(v[i], v[i + Block], std::make_index_sequence<N>{});
+        });
+        transpose_lanes<T, N, Block / 2>(v);
+    }
+}
+
+// Per-lane patches (Size x Size values, each lane's contiguous) to and from the transforms' layout,
+// value e of every lane together: buffer[e * Lanes + lane]. A whole vector of lanes at a time, by
+// transposing blocks of Lanes x Lanes in registers (value by value, the lanes' strided stores were
+// the transforms' largest cost).
+template <std::size_t Size, std::size_t Lanes>
+inline constexpr std::size_t patch_stride = (Size * Size + Lanes - 1) / Lanes * Lanes;
+
+template <std::size_t Size, std::size_t Lanes, class T>
+void patches_to_lanes(const T* patches, T* buffer) {
+    for (std::size_t first = 0; first < Size * Size; first += Lanes) {
+        std::array<simd<T, Lanes>, Lanes> v;
+        for (std::size_t lane = 0; lane < Lanes; ++lane) v[lane] = load_simd<T, Lanes>(patches + lane * patch_stride<Size, Lanes> + first);
+        transpose_lanes<T, Lanes>(v);
+        for (std::size_t e = 0; e < Lanes && first + e < Size * Size; ++e) store_simd<T, Lanes>(v[e], buffer + (first + e) * Lanes);
+    }
+}
+
+template <std::size_t Size, std::size_t Lanes, class T>
+void lanes_to_patches(const T* buffer, T* patches) {
+    for (std::size_t first = 0; first < Size * Size; first += Lanes) {
+        std::array<simd<T, Lanes>, Lanes> v{};
+        for (std::size_t e = 0; e < Lanes && first + e < Size * Size; ++e) v[e] = load_simd<T, Lanes>(buffer + (first + e) * Lanes);
+        transpose_lanes<T, Lanes>(v);
+        for (std::size_t lane = 0; lane < Lanes; ++lane) store_simd<T, Lanes>(v[lane], patches + lane * patch_stride<Size, Lanes> + first);
+    }
+}
+
 // buffer[(k * Size + l) * Lanes + lane] = plane value (row + k, col + l) of each lane's tile, or 0
-// outside the plane or for an empty lane.
+// outside the plane or for an empty lane. `patches` is room for Lanes * patch_stride values.
 template <std::size_t Size, std::size_t Lanes, class T, class PlaneOf>
-void gather_patches(const std::array<tile_origin, Lanes>& origins, std::size_t height, std::size_t width, PlaneOf&& plane_of, T* buffer) {
+void gather_patches(const std::array<tile_origin, Lanes>& origins, std::size_t height, std::size_t width, PlaneOf&& plane_of, T* patches, T* buffer) {
     for (std::size_t lane = 0; lane < Lanes; ++lane) {
         const tile_origin& o = origins[lane];
-        T* to = buffer + lane;
+        T* to = patches + lane * patch_stride<Size, Lanes>;
         if (!o.present) {
-            for (std::size_t e = 0; e < Size * Size; ++e) to[e * Lanes] = T(0);
+            std::fill_n(to, Size * Size, T(0));
             continue;
         }
         const T* plane = plane_of(o.sample);
         if (o.row >= 0 && o.col >= 0 && std::size_t(o.row) + Size <= height && std::size_t(o.col) + Size <= width) {
             const T* from = plane + std::size_t(o.row) * width + std::size_t(o.col);
-            for (std::size_t k = 0; k < Size; ++k)
-                for (std::size_t l = 0; l < Size; ++l) to[(k * Size + l) * Lanes] = from[k * width + l];
+            for (std::size_t k = 0; k < Size; ++k) std::copy_n(from + k * width, Size, to + k * Size);
             continue;
         }
         // An edge tile: the columns [first, last) of its patch lie within the plane.
         const std::size_t first = std::size_t(std::max<std::ptrdiff_t>(-o.col, 0));
-        const std::size_t last = std::size_t(std::clamp<std::ptrdiff_t>(std::ptrdiff_t(width) - o.col, 0, std::ptrdiff_t(Size)));
+        const std::size_t last = std::max(first, std::size_t(std::clamp<std::ptrdiff_t>(std::ptrdiff_t(width) - o.col, 0, std::ptrdiff_t(Size))));
         for (std::size_t k = 0; k < Size; ++k) {
             const std::ptrdiff_t y = o.row + std::ptrdiff_t(k);
-            T* row = to + k * Size * Lanes;
-            if (y < 0 || std::size_t(y) >= height) {
-                for (std::size_t l = 0; l < Size; ++l) row[l * Lanes] = T(0);
-                continue;
-            }
+            T* row = to + k * Size;
+            std::fill_n(row, Size, T(0));
+            if (y < 0 || std::size_t(y) >= height) continue;
             const T* line = plane + std::size_t(y) * width;
-            for (std::size_t l = 0; l < first; ++l) row[l * Lanes] = T(0);
-            for (std::size_t l = first; l < last; ++l) row[l * Lanes] = line[o.col + std::ptrdiff_t(l)];
-            for (std::size_t l = std::max(first, last); l < Size; ++l) row[l * Lanes] = T(0);
+            for (std::size_t l = first; l < last; ++l) row[l] = line[o.col + std::ptrdiff_t(l)];
         }
     }
+    patches_to_lanes<Size, Lanes>(patches, buffer);
 }
 
 // The adjoint of gather_patches for present lanes: each buffer value within the plane is written to
 // it (Add: added to it), in lane order.
 template <std::size_t Size, std::size_t Lanes, bool Add, class T, class PlaneOf>
-void scatter_patches(const std::array<tile_origin, Lanes>& origins, std::size_t height, std::size_t width, PlaneOf&& plane_of, const T* buffer) {
+void scatter_patches(const std::array<tile_origin, Lanes>& origins, std::size_t height, std::size_t width, PlaneOf&& plane_of, const T* buffer,
+                     T* patches) {
+    lanes_to_patches<Size, Lanes>(buffer, patches);
     for (std::size_t lane = 0; lane < Lanes; ++lane) {
         const tile_origin& o = origins[lane];
         if (!o.present) continue;
-        const T* from = buffer + lane;
+        const T* from = patches + lane * patch_stride<Size, Lanes>;
         T* plane = plane_of(o.sample);
-        const auto put = [](T& to, T value) {
-            if constexpr (Add) to += value; else to = value;
-        };
-        if (o.row >= 0 && o.col >= 0 && std::size_t(o.row) + Size <= height && std::size_t(o.col) + Size <= width) {
-            T* to = plane + std::size_t(o.row) * width + std::size_t(o.col);
-            for (std::size_t k = 0; k < Size; ++k)
-                for (std::size_t l = 0; l < Size; ++l) put(to[k * width + l], from[(k * Size + l) * Lanes]);
-            continue;
-        }
-        const std::size_t first = std::size_t(std::max<std::ptrdiff_t>(-o.col, 0));
-        const std::size_t last = std::size_t(std::clamp<std::ptrdiff_t>(std::ptrdiff_t(width) - o.col, 0, std::ptrdiff_t(Size)));
+        const bool inside = o.row >= 0 && o.col >= 0 && std::size_t(o.row) + Size <= height && std::size_t(o.col) + Size <= width;
+        const std::size_t first = inside ? 0 : std::size_t(std::max<std::ptrdiff_t>(-o.col, 0));
+        const std::size_t last =
+            inside ? Size : std::max(first, std::size_t(std::clamp<std::ptrdiff_t>(std::ptrdiff_t(width) - o.col, 0, std::ptrdiff_t(Size))));
         for (std::size_t k = 0; k < Size; ++k) {
             const std::ptrdiff_t y = o.row + std::ptrdiff_t(k);
             if (y < 0 || std::size_t(y) >= height) continue;
             T* line = plane + std::size_t(y) * width;
-            for (std::size_t l = first; l < last; ++l) put(line[o.col + std::ptrdiff_t(l)], from[(k * Size + l) * Lanes]);
+            const T* row = from + k * Size;
+            if (inside) {  // whole rows of a compile-time length
+                T* to = line + o.col;
+                for (std::size_t l = 0; l < Size; ++l) {
+                    if constexpr (Add) to[l] += row[l]; else to[l] = row[l];
+                }
+                continue;
+            }
+            for (std::size_t l = first; l < last; ++l) {
+                if constexpr (Add) line[o.col + std::ptrdiff_t(l)] += row[l]; else line[o.col + std::ptrdiff_t(l)] = row[l];
+            }
         }
     }
 }
@@ -268,13 +316,14 @@ void transform_inputs(const conv_shape& s, const tile_group& group, const T* x, 
     constexpr std::size_t alpha = W::alpha, n = lanes<T>;
     const window_geometry& g = s.plane;
     const tiling<M> tiles(g);
-    alignas(64) T buffer[alpha * alpha * n];
+    alignas(64) T buffer[alpha * alpha * n], patches[n * patch_stride<alpha, n>]{};
     std::array<tile_origin, n> origins;
     for (std::size_t t0 = 0; t0 < group.stride; t0 += n) {
         tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, -std::ptrdiff_t(g.pad_top), -std::ptrdiff_t(g.pad_left), origins);
         for (std::size_t c = c_begin; c < c_end; ++c) {
             gather_patches<alpha, n>(origins, g.height, g.width,
-                                     [&](std::size_t i) { return x + ((group.first_sample + i) * s.in_channels + c) * g.height * g.width; }, buffer);
+                                     [&](std::size_t i) { return x + ((group.first_sample + i) * s.in_channels + c) * g.height * g.width; }, patches,
+                                     buffer);
             sandwich<L, T, simd<T>>([&](std::size_t k, std::size_t l) { return load_simd(buffer + (k * alpha + l) * n); },
                                     [&](std::size_t i, std::size_t j, const simd<T>& value) { store_simd(value, v.at(i * alpha + j, c) + t0); });
         }
@@ -290,7 +339,7 @@ void transform_outputs(const conv_shape& s, const tile_group& group, transformed
     constexpr std::size_t alpha = W::alpha, n = lanes<T>;
     const window_geometry& g = s.plane;
     const tiling<M> tiles(g);
-    alignas(64) T buffer[M * M * n];
+    alignas(64) T buffer[M * M * n], patches[n * patch_stride<M, n>]{};
     std::array<tile_origin, n> origins;
     for (std::size_t t0 = 0; t0 < group.stride; t0 += n) {
         tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, 0, 0, origins);
@@ -300,7 +349,7 @@ void transform_outputs(const conv_shape& s, const tile_group& group, transformed
                                     [&](std::size_t i, std::size_t j, const simd<T>& value) { store_simd<T>(value + b, buffer + (i * M + j) * n); });
             scatter_patches<M, n, false>(origins, g.out_height, g.out_width,
                                          [&](std::size_t i) { return y + ((group.first_sample + i) * s.out_channels + o) * g.out_height * g.out_width; },
-                                         buffer);
+                                         buffer, patches);
         }
     }
 }
@@ -314,13 +363,14 @@ void transform_output_gradients(const conv_shape& s, const tile_group& group, co
     constexpr std::size_t alpha = W::alpha, n = lanes<T>;
     const window_geometry& g = s.plane;
     const tiling<M> tiles(g);
-    alignas(64) T buffer[M * M * n];
+    alignas(64) T buffer[M * M * n], patches[n * patch_stride<M, n>]{};
     std::array<tile_origin, n> origins;
     for (std::size_t t0 = 0; t0 < group.stride; t0 += n) {
         tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, 0, 0, origins);
         for (std::size_t o = o_begin; o < o_end; ++o) {
             gather_patches<M, n>(origins, g.out_height, g.out_width,
-                                 [&](std::size_t i) { return gy + ((group.first_sample + i) * s.out_channels + o) * g.out_height * g.out_width; }, buffer);
+                                 [&](std::size_t i) { return gy + ((group.first_sample + i) * s.out_channels + o) * g.out_height * g.out_width; },
+                                 patches, buffer);
             sandwich<L, T, simd<T>>([&](std::size_t k, std::size_t l) { return load_simd(buffer + (k * M + l) * n); },
                                     [&](std::size_t i, std::size_t j, const simd<T>& value) { store_simd(value, w.at(i * alpha + j, o) + t0); });
         }
@@ -341,7 +391,7 @@ void transform_input_gradients(const conv_shape& s, const tile_group& group, tra
     if (fresh)
         for (std::size_t i = 0; i < group.samples; ++i)
             for (std::size_t c = c_begin; c < c_end; ++c) std::fill_n(gx + ((group.first_sample + i) * s.in_channels + c) * plane_size, plane_size, T(0));
-    alignas(64) T buffer[alpha * alpha * n];
+    alignas(64) T buffer[alpha * alpha * n], patches[n * patch_stride<alpha, n>]{};
     std::array<tile_origin, n> origins;
     for (std::size_t t0 = 0; t0 < group.stride; t0 += n) {
         tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, -std::ptrdiff_t(g.pad_top), -std::ptrdiff_t(g.pad_left), origins);
@@ -349,7 +399,8 @@ void transform_input_gradients(const conv_shape& s, const tile_group& group, tra
             sandwich<L, T, simd<T>>([&](std::size_t k, std::size_t l) { return load_simd(z.at(k * alpha + l, c) + t0); },
                                     [&](std::size_t i, std::size_t j, const simd<T>& value) { store_simd(value, buffer + (i * alpha + j) * n); });
             scatter_patches<alpha, n, true>(origins, g.height, g.width,
-                                            [&](std::size_t i) { return gx + ((group.first_sample + i) * s.in_channels + c) * plane_size; }, buffer);
+                                            [&](std::size_t i) { return gx + ((group.first_sample + i) * s.in_channels + c) * plane_size; }, buffer,
+                                            patches);
         }
     }
 }
