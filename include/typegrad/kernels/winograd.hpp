@@ -141,28 +141,20 @@ template <class L, class T, class V, class Load, class Store>
     });
 }
 
-// Where a tile's values are: its sample and the first row and column of its patch, which may lie
-// before the plane (padding). An empty lane has no tile.
+// Where a tile's patch starts in its sample's staged plane (see staged_planes); an empty lane has no tile.
 struct tile_origin {
-    std::size_t sample;
-    std::ptrdiff_t row, col;
+    std::size_t sample, offset;
     bool present;
 };
 
-// The group's tiles t0 .. t0 + lanes - 1, numbered sample by sample, row by row; `step` is m and
-// `offset` the patch's offset from the tile's first output (minus the padding for input patches).
+// The group's tiles t0 .. t0 + Lanes - 1, numbered sample by sample, row by row: tile (r, c) starts
+// at row r * M, column c * M of a staged plane `width` wide.
 template <std::size_t Lanes>
-void tile_origins(std::size_t t0, std::size_t tiles, std::size_t tile_rows_cols, std::size_t tile_cols, std::size_t step, std::ptrdiff_t row_offset,
-                  std::ptrdiff_t col_offset, std::array<tile_origin, Lanes>& origins) {
+void tile_origins(std::size_t t0, std::size_t tiles, std::size_t per_sample, std::size_t tile_cols, std::size_t step, std::size_t width,
+                  std::array<tile_origin, Lanes>& origins) {
     for (std::size_t lane = 0; lane < Lanes; ++lane) {
-        const std::size_t t = t0 + lane;
-        if (t >= tiles) {
-            origins[lane] = {0, 0, 0, false};
-            continue;
-        }
-        const std::size_t within = t % tile_rows_cols;
-        origins[lane] = {t / tile_rows_cols, std::ptrdiff_t(within / tile_cols * step) + row_offset, std::ptrdiff_t(within % tile_cols * step) + col_offset,
-                         true};
+        const std::size_t t = t0 + lane, within = t % per_sample;
+        origins[lane] = t < tiles ? tile_origin{t / per_sample, within / tile_cols * step * width + within % tile_cols * step, true} : tile_origin{0, 0, false};
     }
 }
 
@@ -193,89 +185,70 @@ template <class T, std::size_t N, std::size_t Block = N / 2>
 template <std::size_t Size, std::size_t Lanes>
 inline constexpr std::size_t patch_stride = (Size * Size + Lanes - 1) / Lanes * Lanes;
 
+// Unrolled at compile time, so that the block stays in registers (with a run-time bound on the
+// values of the last, partial block, it went through memory, zeroed by memset each time).
 template <std::size_t Size, std::size_t Lanes, class T>
-void patches_to_lanes(const T* patches, T* buffer) {
-    for (std::size_t first = 0; first < Size * Size; first += Lanes) {
+[[gnu::always_inline]] inline void patches_to_lanes(const T* patches, T* buffer) {
+    unroll<patch_stride<Size, Lanes> / Lanes>([&](auto block) {
+        constexpr std::size_t first = decltype(block)::value * Lanes;
         std::array<simd<T, Lanes>, Lanes> v;
-        for (std::size_t lane = 0; lane < Lanes; ++lane) v[lane] = load_simd<T, Lanes>(patches + lane * patch_stride<Size, Lanes> + first);
+        unroll<Lanes>([&](auto lane) { v[lane] = load_simd<T, Lanes>(patches + lane * patch_stride<Size, Lanes> + first); });
         transpose_lanes<T, Lanes>(v);
-        for (std::size_t e = 0; e < Lanes && first + e < Size * Size; ++e) store_simd<T, Lanes>(v[e], buffer + (first + e) * Lanes);
-    }
+        unroll<Lanes>([&](auto e) {
+            if constexpr (first + decltype(e)::value < Size * Size) store_simd<T, Lanes>(v[e], buffer + (first + e) * Lanes);
+        });
+    });
 }
 
 template <std::size_t Size, std::size_t Lanes, class T>
-void lanes_to_patches(const T* buffer, T* patches) {
-    for (std::size_t first = 0; first < Size * Size; first += Lanes) {
-        std::array<simd<T, Lanes>, Lanes> v{};
-        for (std::size_t e = 0; e < Lanes && first + e < Size * Size; ++e) v[e] = load_simd<T, Lanes>(buffer + (first + e) * Lanes);
+[[gnu::always_inline]] inline void lanes_to_patches(const T* buffer, T* patches) {
+    unroll<patch_stride<Size, Lanes> / Lanes>([&](auto block) {
+        constexpr std::size_t first = decltype(block)::value * Lanes;
+        std::array<simd<T, Lanes>, Lanes> v;
+        unroll<Lanes>([&](auto e) {
+            if constexpr (first + decltype(e)::value < Size * Size)
+                v[e] = load_simd<T, Lanes>(buffer + (first + e) * Lanes);
+            else
+                v[e] = simd<T, Lanes>{};
+        });
         transpose_lanes<T, Lanes>(v);
-        for (std::size_t lane = 0; lane < Lanes; ++lane) store_simd<T, Lanes>(v[lane], patches + lane * patch_stride<Size, Lanes> + first);
-    }
+        unroll<Lanes>([&](auto lane) { store_simd<T, Lanes>(v[lane], patches + lane * patch_stride<Size, Lanes> + first); });
+    });
 }
 
-// buffer[(k * Size + l) * Lanes + lane] = plane value (row + k, col + l) of each lane's tile, or 0
-// outside the plane or for an empty lane. `patches` is room for Lanes * patch_stride values.
+// buffer[(k * Size + l) * Lanes + lane] = value (k, l) of each lane's patch in its staged plane
+// (`width` wide, from plane_of(sample)), or 0 for an empty lane. `patches` is room for Lanes *
+// patch_stride values. Loops of compile-time lengths (std::copy_n and fill_n became calls).
 template <std::size_t Size, std::size_t Lanes, class T, class PlaneOf>
-void gather_patches(const std::array<tile_origin, Lanes>& origins, std::size_t height, std::size_t width, PlaneOf&& plane_of, T* patches, T* buffer) {
+void gather_patches(const std::array<tile_origin, Lanes>& origins, std::size_t width, PlaneOf&& plane_of, T* patches, T* buffer) {
     for (std::size_t lane = 0; lane < Lanes; ++lane) {
         const tile_origin& o = origins[lane];
         T* to = patches + lane * patch_stride<Size, Lanes>;
         if (!o.present) {
-            std::fill_n(to, Size * Size, T(0));
+            for (std::size_t e = 0; e < Size * Size; ++e) to[e] = T(0);
             continue;
         }
-        const T* plane = plane_of(o.sample);
-        if (o.row >= 0 && o.col >= 0 && std::size_t(o.row) + Size <= height && std::size_t(o.col) + Size <= width) {
-            const T* from = plane + std::size_t(o.row) * width + std::size_t(o.col);
-            for (std::size_t k = 0; k < Size; ++k) std::copy_n(from + k * width, Size, to + k * Size);
-            continue;
-        }
-        // An edge tile: the columns [first, last) of its patch lie within the plane.
-        const std::size_t first = std::size_t(std::max<std::ptrdiff_t>(-o.col, 0));
-        const std::size_t last = std::max(first, std::size_t(std::clamp<std::ptrdiff_t>(std::ptrdiff_t(width) - o.col, 0, std::ptrdiff_t(Size))));
-        for (std::size_t k = 0; k < Size; ++k) {
-            const std::ptrdiff_t y = o.row + std::ptrdiff_t(k);
-            T* row = to + k * Size;
-            std::fill_n(row, Size, T(0));
-            if (y < 0 || std::size_t(y) >= height) continue;
-            const T* line = plane + std::size_t(y) * width;
-            for (std::size_t l = first; l < last; ++l) row[l] = line[o.col + std::ptrdiff_t(l)];
-        }
+        const T* from = plane_of(o.sample) + o.offset;
+        for (std::size_t k = 0; k < Size; ++k)
+            for (std::size_t l = 0; l < Size; ++l) to[k * Size + l] = from[k * width + l];
     }
     patches_to_lanes<Size, Lanes>(patches, buffer);
 }
 
-// The adjoint of gather_patches for present lanes: each buffer value within the plane is written to
-// it (Add: added to it), in lane order.
+// The adjoint of gather_patches: each present lane's patch written into its staged plane (Add:
+// added to it, in lane order).
 template <std::size_t Size, std::size_t Lanes, bool Add, class T, class PlaneOf>
-void scatter_patches(const std::array<tile_origin, Lanes>& origins, std::size_t height, std::size_t width, PlaneOf&& plane_of, const T* buffer,
-                     T* patches) {
+void scatter_patches(const std::array<tile_origin, Lanes>& origins, std::size_t width, PlaneOf&& plane_of, const T* buffer, T* patches) {
     lanes_to_patches<Size, Lanes>(buffer, patches);
     for (std::size_t lane = 0; lane < Lanes; ++lane) {
         const tile_origin& o = origins[lane];
         if (!o.present) continue;
         const T* from = patches + lane * patch_stride<Size, Lanes>;
-        T* plane = plane_of(o.sample);
-        const bool inside = o.row >= 0 && o.col >= 0 && std::size_t(o.row) + Size <= height && std::size_t(o.col) + Size <= width;
-        const std::size_t first = inside ? 0 : std::size_t(std::max<std::ptrdiff_t>(-o.col, 0));
-        const std::size_t last =
-            inside ? Size : std::max(first, std::size_t(std::clamp<std::ptrdiff_t>(std::ptrdiff_t(width) - o.col, 0, std::ptrdiff_t(Size))));
-        for (std::size_t k = 0; k < Size; ++k) {
-            const std::ptrdiff_t y = o.row + std::ptrdiff_t(k);
-            if (y < 0 || std::size_t(y) >= height) continue;
-            T* line = plane + std::size_t(y) * width;
-            const T* row = from + k * Size;
-            if (inside) {  // whole rows of a compile-time length
-                T* to = line + o.col;
-                for (std::size_t l = 0; l < Size; ++l) {
-                    if constexpr (Add) to[l] += row[l]; else to[l] = row[l];
-                }
-                continue;
+        T* to = plane_of(o.sample) + o.offset;
+        for (std::size_t k = 0; k < Size; ++k)
+            for (std::size_t l = 0; l < Size; ++l) {
+                if constexpr (Add) to[k * width + l] += from[k * Size + l]; else to[k * width + l] = from[k * Size + l];
             }
-            for (std::size_t l = first; l < last; ++l) {
-                if constexpr (Add) line[o.col + std::ptrdiff_t(l)] += row[l]; else line[o.col + std::ptrdiff_t(l)] = row[l];
-            }
-        }
     }
 }
 
@@ -285,12 +258,49 @@ struct tile_group {
     std::size_t first_sample, samples, tiles, stride;
 };
 
+// The tiles of a plane, and the staged planes their patches are read from and written to: each
+// plane copied, with its zero padding, into one whole tiles cover (input side: (rows * M + 2) x
+// (cols * M + 2), the plane at (pad_top, pad_left); output side: rows * M x cols * M). Then every
+// tile lies inside, none needs a test of the edges (the edge tiles were half of W3's and W6's).
 template <std::size_t M>
 struct tiling {
     std::size_t rows, cols, per_sample;
+    std::size_t in_height, in_width, out_height, out_width;  // staged planes
     explicit constexpr tiling(const window_geometry& g)
-        : rows((g.out_height + M - 1) / M), cols((g.out_width + M - 1) / M), per_sample(rows * cols) {}
+        : rows((g.out_height + M - 1) / M), cols((g.out_width + M - 1) / M), per_sample(rows * cols), in_height(rows * M + 2),
+          in_width(cols * M + 2), out_height(rows * M), out_width(cols * M) {}
+    std::size_t in_plane() const { return in_height * in_width; }
+    std::size_t out_plane() const { return out_height * out_width; }
 };
+
+// `planes` planes height x width (rows `from_width` apart) into staged planes staged_height x
+// staged_width, at (top, left), zero elsewhere.
+template <class T>
+void stage_planes(std::size_t planes, const T* from, std::size_t plane_stride, std::size_t height, std::size_t width, T* to, std::size_t staged_height,
+                  std::size_t staged_width, std::size_t top, std::size_t left) {
+    for (std::size_t p = 0; p < planes; ++p) {
+        T* staged = to + p * staged_height * staged_width;
+        std::fill_n(staged, staged_height * staged_width, T(0));
+        for (std::size_t r = 0; r < height; ++r) std::copy_n(from + p * plane_stride + r * width, width, staged + (top + r) * staged_width + left);
+    }
+}
+
+// The part height x width at (top, left) of staged planes back into planes: written, or added.
+template <class T>
+void unstage_planes(std::size_t planes, const T* staged_planes, std::size_t staged_height, std::size_t staged_width, std::size_t top, std::size_t left,
+                    T* to, std::size_t plane_stride, std::size_t height, std::size_t width, bool add) {
+    for (std::size_t p = 0; p < planes; ++p) {
+        const T* staged = staged_planes + p * staged_height * staged_width;
+        for (std::size_t r = 0; r < height; ++r) {
+            const T* from = staged + (top + r) * staged_width + left;
+            T* row = to + p * plane_stride + r * width;
+            if (add)
+                for (std::size_t c = 0; c < width; ++c) row[c] += from[c];
+            else
+                std::copy_n(from, width, row);
+        }
+    }
+}
 
 template <class T>
 inline constexpr std::size_t lanes = simd_bytes / sizeof(T);
@@ -308,22 +318,33 @@ struct transformed {
     T* at(std::size_t e, std::size_t r) const { return data + (e * rows + r) * stride; }
 };
 
+// Staged planes of one group: channel c's of sample i at at(c, i).
+template <class T>
+struct staged {
+    T* data;
+    std::size_t samples, plane;
+    T* at(std::size_t channel, std::size_t sample) const { return data + (channel * samples + sample) * plane; }
+};
+
 // Input patches of channels [c_begin, c_end) of the group's samples, transformed: V = B^T d B.
 template <std::size_t M, class T>
-void transform_inputs(const conv_shape& s, const tile_group& group, const T* x, std::size_t c_begin, std::size_t c_end, transformed<T> v) {
+void transform_inputs(const conv_shape& s, const tile_group& group, const T* x, std::size_t c_begin, std::size_t c_end, staged<T> planes,
+                      transformed<T> v) {
     using W = winograd_transforms<M>;
     using L = coefficients<W::bt, false>;
     constexpr std::size_t alpha = W::alpha, n = lanes<T>;
     const window_geometry& g = s.plane;
     const tiling<M> tiles(g);
+    for (std::size_t c = c_begin; c < c_end; ++c)
+        for (std::size_t i = 0; i < group.samples; ++i)
+            stage_planes<T>(1, x + ((group.first_sample + i) * s.in_channels + c) * g.height * g.width, 0, g.height, g.width, planes.at(c, i),
+                            tiles.in_height, tiles.in_width, g.pad_top, g.pad_left);
     alignas(64) T buffer[alpha * alpha * n], patches[n * patch_stride<alpha, n>]{};
     std::array<tile_origin, n> origins;
     for (std::size_t t0 = 0; t0 < group.stride; t0 += n) {
-        tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, -std::ptrdiff_t(g.pad_top), -std::ptrdiff_t(g.pad_left), origins);
+        tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, tiles.in_width, origins);
         for (std::size_t c = c_begin; c < c_end; ++c) {
-            gather_patches<alpha, n>(origins, g.height, g.width,
-                                     [&](std::size_t i) { return x + ((group.first_sample + i) * s.in_channels + c) * g.height * g.width; }, patches,
-                                     buffer);
+            gather_patches<alpha, n>(origins, tiles.in_width, [&](std::size_t i) { return planes.at(c, i); }, patches, buffer);
             sandwich<L, T, simd<T>>([&](std::size_t k, std::size_t l) { return load_simd(buffer + (k * alpha + l) * n); },
                                     [&](std::size_t i, std::size_t j, const simd<T>& value) { store_simd(value, v.at(i * alpha + j, c) + t0); });
         }
@@ -333,7 +354,7 @@ void transform_inputs(const conv_shape& s, const tile_group& group, const T* x, 
 // Output tiles of channels [o_begin, o_end) from the products: Y = A^T M A (+ bias).
 template <std::size_t M, class T>
 void transform_outputs(const conv_shape& s, const tile_group& group, transformed<T> products, const T* bias, std::size_t o_begin, std::size_t o_end,
-                       T* y) {
+                       staged<T> planes, T* y) {
     using W = winograd_transforms<M>;
     using L = coefficients<W::at, false>;
     constexpr std::size_t alpha = W::alpha, n = lanes<T>;
@@ -342,35 +363,40 @@ void transform_outputs(const conv_shape& s, const tile_group& group, transformed
     alignas(64) T buffer[M * M * n], patches[n * patch_stride<M, n>]{};
     std::array<tile_origin, n> origins;
     for (std::size_t t0 = 0; t0 < group.stride; t0 += n) {
-        tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, 0, 0, origins);
+        tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, tiles.out_width, origins);
         for (std::size_t o = o_begin; o < o_end; ++o) {
             const T b = bias ? bias[o] : T(0);
             sandwich<L, T, simd<T>>([&](std::size_t k, std::size_t l) { return load_simd(products.at(k * alpha + l, o) + t0); },
                                     [&](std::size_t i, std::size_t j, const simd<T>& value) { store_simd<T>(value + b, buffer + (i * M + j) * n); });
-            scatter_patches<M, n, false>(origins, g.out_height, g.out_width,
-                                         [&](std::size_t i) { return y + ((group.first_sample + i) * s.out_channels + o) * g.out_height * g.out_width; },
-                                         buffer, patches);
+            scatter_patches<M, n, false>(origins, tiles.out_width, [&](std::size_t i) { return planes.at(o, i); }, buffer, patches);
         }
     }
+    for (std::size_t o = o_begin; o < o_end; ++o)
+        for (std::size_t i = 0; i < group.samples; ++i)
+            unstage_planes<T>(1, planes.at(o, i), tiles.out_height, tiles.out_width, 0, 0,
+                              y + ((group.first_sample + i) * s.out_channels + o) * g.out_height * g.out_width, 0, g.out_height, g.out_width, false);
 }
 
 // Output gradient tiles of channels [o_begin, o_end), transformed by the adjoint of the output
 // transform: A gy A^T.
 template <std::size_t M, class T>
-void transform_output_gradients(const conv_shape& s, const tile_group& group, const T* gy, std::size_t o_begin, std::size_t o_end, transformed<T> w) {
+void transform_output_gradients(const conv_shape& s, const tile_group& group, const T* gy, std::size_t o_begin, std::size_t o_end, staged<T> planes,
+                                transformed<T> w) {
     using W = winograd_transforms<M>;
     using L = coefficients<W::at, true>;
     constexpr std::size_t alpha = W::alpha, n = lanes<T>;
     const window_geometry& g = s.plane;
     const tiling<M> tiles(g);
+    for (std::size_t o = o_begin; o < o_end; ++o)
+        for (std::size_t i = 0; i < group.samples; ++i)
+            stage_planes<T>(1, gy + ((group.first_sample + i) * s.out_channels + o) * g.out_height * g.out_width, 0, g.out_height, g.out_width,
+                            planes.at(o, i), tiles.out_height, tiles.out_width, 0, 0);
     alignas(64) T buffer[M * M * n], patches[n * patch_stride<M, n>]{};
     std::array<tile_origin, n> origins;
     for (std::size_t t0 = 0; t0 < group.stride; t0 += n) {
-        tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, 0, 0, origins);
+        tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, tiles.out_width, origins);
         for (std::size_t o = o_begin; o < o_end; ++o) {
-            gather_patches<M, n>(origins, g.out_height, g.out_width,
-                                 [&](std::size_t i) { return gy + ((group.first_sample + i) * s.out_channels + o) * g.out_height * g.out_width; },
-                                 patches, buffer);
+            gather_patches<M, n>(origins, tiles.out_width, [&](std::size_t i) { return planes.at(o, i); }, patches, buffer);
             sandwich<L, T, simd<T>>([&](std::size_t k, std::size_t l) { return load_simd(buffer + (k * M + l) * n); },
                                     [&](std::size_t i, std::size_t j, const simd<T>& value) { store_simd(value, w.at(i * alpha + j, o) + t0); });
         }
@@ -378,31 +404,31 @@ void transform_output_gradients(const conv_shape& s, const tile_group& group, co
 }
 
 // Input gradients of channels [c_begin, c_end) from the transformed ones, by the adjoint of the
-// input transform (B z B^T), added over the overlapping patches into gx.
+// input transform (B z B^T), added over the overlapping patches, then written (fresh) or added into gx.
 template <std::size_t M, class T>
 void transform_input_gradients(const conv_shape& s, const tile_group& group, transformed<T> z, std::size_t c_begin, std::size_t c_end, bool fresh,
-                               T* gx) {
+                               staged<T> planes, T* gx) {
     using W = winograd_transforms<M>;
     using L = coefficients<W::bt, true>;
     constexpr std::size_t alpha = W::alpha, n = lanes<T>;
     const window_geometry& g = s.plane;
     const tiling<M> tiles(g);
-    const std::size_t plane_size = g.height * g.width;
-    if (fresh)
-        for (std::size_t i = 0; i < group.samples; ++i)
-            for (std::size_t c = c_begin; c < c_end; ++c) std::fill_n(gx + ((group.first_sample + i) * s.in_channels + c) * plane_size, plane_size, T(0));
+    for (std::size_t c = c_begin; c < c_end; ++c)
+        for (std::size_t i = 0; i < group.samples; ++i) std::fill_n(planes.at(c, i), tiles.in_plane(), T(0));
     alignas(64) T buffer[alpha * alpha * n], patches[n * patch_stride<alpha, n>]{};
     std::array<tile_origin, n> origins;
     for (std::size_t t0 = 0; t0 < group.stride; t0 += n) {
-        tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, -std::ptrdiff_t(g.pad_top), -std::ptrdiff_t(g.pad_left), origins);
+        tile_origins<n>(t0, group.tiles, tiles.per_sample, tiles.cols, M, tiles.in_width, origins);
         for (std::size_t c = c_begin; c < c_end; ++c) {
             sandwich<L, T, simd<T>>([&](std::size_t k, std::size_t l) { return load_simd(z.at(k * alpha + l, c) + t0); },
                                     [&](std::size_t i, std::size_t j, const simd<T>& value) { store_simd(value, buffer + (i * alpha + j) * n); });
-            scatter_patches<alpha, n, true>(origins, g.height, g.width,
-                                            [&](std::size_t i) { return gx + ((group.first_sample + i) * s.in_channels + c) * plane_size; }, buffer,
-                                            patches);
+            scatter_patches<alpha, n, true>(origins, tiles.in_width, [&](std::size_t i) { return planes.at(c, i); }, buffer, patches);
         }
     }
+    for (std::size_t c = c_begin; c < c_end; ++c)
+        for (std::size_t i = 0; i < group.samples; ++i)
+            unstage_planes<T>(1, planes.at(c, i), tiles.in_height, tiles.in_width, g.pad_top, g.pad_left,
+                              gx + ((group.first_sample + i) * s.in_channels + c) * g.height * g.width, 0, g.height, g.width, !fresh);
 }
 
 // Lanes [tiles, stride) of rows [0, rows) of element e: zero, as if computed from the zero lanes.
@@ -456,14 +482,37 @@ constexpr std::size_t winograd_weights_size(const conv_shape& s) {
     return alpha * alpha * s.out_channels * s.in_channels;
 }
 
-// Values of scratch that winograd_forward and winograd_backward need for up to `batch` samples
-// (forward uses the first alpha^2 * (in + out) * group tiles; backward-weights adds alpha^2 * out * in).
+namespace winograd_detail {
+// Where winograd_forward and winograd_backward keep what they need in the scratch, in values: the
+// group's transformed inputs [alpha^2][in][tiles] (then, in backward, the transformed input
+// gradients), its transformed outputs or output gradients [alpha^2][out][tiles], the weight
+// gradient summed over the batch [alpha^2][out][in], the staged input-side planes [in][samples]
+// and output-side planes [out][samples].
+template <std::size_t M, class T>
+struct scratch_layout {
+    std::size_t group_samples, group_stride, inputs, outputs, weight_gradients, in_planes, out_planes, size;
+    constexpr scratch_layout(const conv_shape& s, std::size_t batch, const winograd_settings& settings) {
+        constexpr std::size_t alpha = winograd_transforms<M>::alpha;
+        const tiling<M> tiles(s.plane);
+        group_samples = winograd_samples_per_group<M, T>(s, batch, settings);
+        group_stride = round_up_to_lanes<T>(group_samples * tiles.per_sample);
+        inputs = 0;
+        outputs = inputs + alpha * alpha * s.in_channels * group_stride;
+        weight_gradients = outputs + alpha * alpha * s.out_channels * group_stride;
+        in_planes = weight_gradients + alpha * alpha * s.out_channels * s.in_channels;
+        out_planes = in_planes + group_samples * s.in_channels * tiles.in_plane();
+        size = out_planes + group_samples * s.out_channels * tiles.out_plane();
+    }
+};
+}  // namespace winograd_detail
+
+// Values of scratch that winograd_forward and winograd_backward need for up to `batch` samples:
+// alpha^2 * ((in + out) * G + out * in) + S * (in * (R * m + 2) * (Q * m + 2) + out * R * m * Q * m),
+// for S samples per group (winograd_samples_per_group), G = S * R * Q tiles rounded up to a whole
+// vector, R x Q tiles per plane (R = ceil(H' / m), Q = ceil(W' / m)).
 template <std::size_t M, class T>
 constexpr std::size_t winograd_scratch_size(const conv_shape& s, std::size_t batch, const winograd_settings& settings = {}) {
-    constexpr std::size_t alpha = winograd_transforms<M>::alpha;
-    const std::size_t group_tiles = winograd_detail::round_up_to_lanes<T>(winograd_samples_per_group<M, T>(s, batch, settings) *
-                                                                         winograd_detail::tiling<M>(s.plane).per_sample);
-    return alpha * alpha * ((s.in_channels + s.out_channels) * group_tiles + s.out_channels * s.in_channels);
+    return winograd_detail::scratch_layout<M, T>(s, batch, settings).size;
 }
 
 // transformed[e][o][c] = (G w[o][c] G^T)[e], computed in double. Once per step: forward and
@@ -498,16 +547,19 @@ void winograd_forward(const conv_shape& s, std::size_t batch, const T* transform
     using namespace winograd_detail;
     constexpr std::size_t alpha = winograd_transforms<M>::alpha;
     const std::size_t C = s.in_channels, O = s.out_channels;
-    const std::size_t group_samples = winograd_samples_per_group<M, T>(s, batch, settings);
-    for_each_group<M>(s, batch, group_samples, lanes<T>, [&](const tile_group& group) {
-        const transformed<T> v{scratch, C, group.stride}, products{scratch + alpha * alpha * C * group.stride, O, group.stride};
-        parallel_for(pool, C, [&](std::size_t begin, std::size_t end) { transform_inputs<M>(s, group, x, begin, end, v); });
+    const scratch_layout<M, T> at(s, batch, settings);
+    const tiling<M> tiles(s.plane);
+    for_each_group<M>(s, batch, at.group_samples, lanes<T>, [&](const tile_group& group) {
+        const transformed<T> v{scratch + at.inputs, C, group.stride}, products{scratch + at.outputs, O, group.stride};
+        const staged<T> in_planes{scratch + at.in_planes, group.samples, tiles.in_plane()};
+        const staged<T> out_planes{scratch + at.out_planes, group.samples, tiles.out_plane()};
+        parallel_for(pool, C, [&](std::size_t begin, std::size_t end) { transform_inputs<M>(s, group, x, begin, end, in_planes, v); });
         parallel_for(pool, alpha * alpha, [&](std::size_t begin, std::size_t end) {
             for (std::size_t e = begin; e < end; ++e) {
                 product_over_tiles(settings.product, transpose::no, O, C, transformed_weights + e * O * C, C, v, products, e, group);
             }
         });
-        parallel_for(pool, O, [&](std::size_t begin, std::size_t end) { transform_outputs<M>(s, group, products, bias, begin, end, y); });
+        parallel_for(pool, O, [&](std::size_t begin, std::size_t end) { transform_outputs<M>(s, group, products, bias, begin, end, out_planes, y); });
     });
 }
 
@@ -521,15 +573,18 @@ void winograd_backward(const conv_shape& s, std::size_t batch, const T* transfor
     using W = winograd_transforms<M>;
     constexpr std::size_t alpha = W::alpha;
     const std::size_t C = s.in_channels, O = s.out_channels;
-    const std::size_t group_samples = winograd_samples_per_group<M, T>(s, batch, settings);
-    const std::size_t group_stride = round_up_to_lanes<T>(group_samples * tiling<M>(s.plane).per_sample);
-    T* weight_gradients = scratch + alpha * alpha * (C + O) * group_stride;  // [e][o][c], summed over the batch
+    const scratch_layout<M, T> at(s, batch, settings);
+    const tiling<M> tiles(s.plane);
+    T* weight_gradients = scratch + at.weight_gradients;
     bool first_group = true;
-    for_each_group<M>(s, batch, group_samples, lanes<T>, [&](const tile_group& group) {
-        // v: the transformed inputs, then (once the weight gradient has read them) the transformed input gradients.
-        const transformed<T> v{scratch, C, group.stride}, w{scratch + alpha * alpha * C * group.stride, O, group.stride};
-        if (gw) parallel_for(pool, C, [&](std::size_t begin, std::size_t end) { transform_inputs<M>(s, group, x, begin, end, v); });
-        parallel_for(pool, O, [&](std::size_t begin, std::size_t end) { transform_output_gradients<M>(s, group, gy, begin, end, w); });
+    for_each_group<M>(s, batch, at.group_samples, lanes<T>, [&](const tile_group& group) {
+        // v: the transformed inputs, then (once the weight gradient has read them) the transformed
+        // input gradients; in_planes: the staged inputs, then the staged input gradients.
+        const transformed<T> v{scratch + at.inputs, C, group.stride}, w{scratch + at.outputs, O, group.stride};
+        const staged<T> in_planes{scratch + at.in_planes, group.samples, tiles.in_plane()};
+        const staged<T> out_planes{scratch + at.out_planes, group.samples, tiles.out_plane()};
+        if (gw) parallel_for(pool, C, [&](std::size_t begin, std::size_t end) { transform_inputs<M>(s, group, x, begin, end, in_planes, v); });
+        parallel_for(pool, O, [&](std::size_t begin, std::size_t end) { transform_output_gradients<M>(s, group, gy, begin, end, out_planes, w); });
         parallel_for(pool, alpha * alpha, [&](std::size_t begin, std::size_t end) {
             for (std::size_t e = begin; e < end; ++e) {
                 // A sum over the tiles: BLAS for every kind (the register tiles' dot products were 1.5 times slower).
@@ -541,7 +596,7 @@ void winograd_backward(const conv_shape& s, std::size_t batch, const T* transfor
         });
         if (gx)
             parallel_for(pool, C, [&](std::size_t begin, std::size_t end) {
-                transform_input_gradients<M>(s, group, v, begin, end, gx_fresh, gx);
+                transform_input_gradients<M>(s, group, v, begin, end, gx_fresh, in_planes, gx);
             });
         first_group = false;
     });
