@@ -278,10 +278,19 @@ struct tiling {
 template <class T>
 void stage_planes(std::size_t planes, const T* from, std::size_t plane_stride, std::size_t height, std::size_t width, T* to, std::size_t staged_height,
                   std::size_t staged_width, std::size_t top, std::size_t left) {
+    // Only the border is zeroed: the plane overwrites the rest (and output planes that are a
+    // whole number of tiles have none).
+    const std::size_t right = staged_width - left - width;
     for (std::size_t p = 0; p < planes; ++p) {
         T* staged = to + p * staged_height * staged_width;
-        std::fill_n(staged, staged_height * staged_width, T(0));
-        for (std::size_t r = 0; r < height; ++r) std::copy_n(from + p * plane_stride + r * width, width, staged + (top + r) * staged_width + left);
+        std::fill_n(staged, top * staged_width, T(0));
+        for (std::size_t r = 0; r < height; ++r) {
+            T* row = staged + (top + r) * staged_width;
+            std::fill_n(row, left, T(0));
+            std::copy_n(from + p * plane_stride + r * width, width, row + left);
+            std::fill_n(row + left + width, right, T(0));
+        }
+        std::fill_n(staged + (top + height) * staged_width, (staged_height - top - height) * staged_width, T(0));
     }
 }
 
