@@ -26,7 +26,6 @@
 
 #include <typegrad/kernels/convolution.hpp>
 #include <typegrad/kernels/parallel.hpp>
-#include <typegrad/kernels/winograd.hpp>  // conv_shape
 
 #ifdef TYPEGRAD_HAS_ONEDNN
 #include <oneapi/dnnl/dnnl.hpp>
@@ -165,7 +164,7 @@ private:
             dnnl::primitive_attr attr;
             attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
             const auto with_scratchpad = [&](pass& p, const auto& pd) { p.args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(pd.scratchpad_desc(), engine); };
-            const bool winograd = winograd_applies(g) && s.in_channels >= 16;
+            const bool winograd = g.kernel == 3 && g.stride == 1 && s.in_channels >= 16;
             // The primitive descriptor made by make(algorithm): Winograd if chosen and available, else direct.
             const auto choose = [&](auto make) {
                 if (winograd) try {

@@ -34,12 +34,6 @@
 
 namespace typegrad::kernels {
 
-// A convolution layer's shape: the plane's geometry and the channel counts.
-struct conv_shape {
-    window_geometry plane;
-    std::size_t in_channels, out_channels;
-};
-
 // Winograd covers 3x3 kernels at stride 1, with any zero padding before the first row and column
 // below the kernel (valid: 0, same: 1).
 constexpr bool winograd_applies(const window_geometry& g) {
