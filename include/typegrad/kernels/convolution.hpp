@@ -13,6 +13,12 @@ struct window_geometry {
     std::size_t out_height, out_width;  // output plane
 };
 
+// A convolution layer's shape: the plane's geometry and the channel counts.
+struct conv_shape {
+    window_geometry plane;
+    std::size_t in_channels, out_channels;
+};
+
 // Calls visit(column entry, input index) for every entry of the im2col matrix, with the index of the
 // input value it reads, or padding_tap for an entry in the zero padding. im2col and its adjoint share
 // this walk. Column entry ((c * K + ki) * K + kj) * (OH * OW) + oy * OW + ox reads x[c][oy*S + ki - pad_top][ox*S + kj - pad_left].
