@@ -85,11 +85,7 @@ struct layer_data {
 
 // A layer of the workloads as a type, for today's ops::conv2d.
 template <std::size_t C, std::size_t H, std::size_t W>
-struct input_of {
-    using shape = typegrad::shape<C, H, W>;
-    static constexpr bool batched = true;
-    static constexpr std::size_t depth = 0;
-};
+using input_of = typegrad::operand<typegrad::shape<C, H, W>, true>;
 
 template <std::size_t C, std::size_t O, std::size_t H, std::size_t W, typegrad::padding Pad, std::size_t Batch>
 struct layer {

@@ -10,8 +10,6 @@
 #include <typegrad/nn/normalization.hpp>
 #include <typegrad/autodiff/graph.hpp>
 #include <typegrad/autodiff/declared_inputs.hpp>
-#include <typegrad/autodiff/summary.hpp>
-#include <typegrad/autodiff/parameter_tensors.hpp>
 #include <typegrad/autodiff/gradient_check.hpp>
 #include <typegrad/train/adam.hpp>
 #include <typegrad/train/class_weights.hpp>

@@ -32,7 +32,7 @@ struct state_block {
     bool is_count = false;  // an integer count, stored as I64 in files as PyTorch stores it
 };
 
-// One parameter (or state) tensor of a compiled graph, for files and reports (autodiff/parameter_tensors.hpp).
+// One parameter (or state) tensor of a compiled graph, for files and reports (autodiff/tape_runtime.hpp).
 struct parameter_tensor {
     std::string name;  // "<layer>.<block>", the layer being its name or else its index, as in torch.nn.Sequential
     std::size_t offset, size;  // within graph::parameters() (graph::state() for state tensors)

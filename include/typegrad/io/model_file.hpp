@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-#include <typegrad/autodiff/parameter_tensors.hpp>
+#include <typegrad/autodiff/graph.hpp>
 #include <typegrad/io/safetensors.hpp>
 #include <typegrad/io/tensor_checks.hpp>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include <typegrad/autodiff/parameter_tensors.hpp>
+#include <typegrad/autodiff/graph.hpp>
 #include <typegrad/train/gradient_clipping.hpp>
 #include <typegrad/train/history.hpp>
 
