@@ -81,7 +81,7 @@ public:
         } else {
             // A copy, since a typegrad dataset owns its values; it is not timed.
             const tg::dataset<float, std::int32_t> test{setup_.sample_size(), 1, setup_.test_inputs, setup_.test_labels};
-            return tg::accuracy(net_, test, input_, target_, logits_, setup_.batch);
+            return tg::accuracy(net_, test, input_, logits_, {.batch_size = setup_.batch});
         }
     }
 

@@ -66,7 +66,7 @@ tg::confusion_matrix train_and_evaluate(const tg::dataset<float, std::int32_t>& 
             {.epochs = 5, .batch_size = 128, .seed = seed, .on_epoch = [](const tg::epoch_report& report) {
                  std::printf("  epoch %zu  loss %.4f  (%.2f s)\n", report.epoch, report.loss, report.seconds);
              }});
-    return tg::confusion_matrix_of(net, test, pixels, labels, logits, 1000);
+    return tg::confusion_matrix_of(net, test, pixels, logits, {.batch_size = 1000});
 }
 
 void report(const char* title, const tg::confusion_matrix& result) {

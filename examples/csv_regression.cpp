@@ -106,12 +106,12 @@ int main(int argc, char** argv) {
             if (r.epoch == 1 || r.epoch % 25 == 0)
                 std::printf("epoch %3zu  training RMSE %6.2f kPa  validation RMSE %6.2f kPa\n", r.epoch, rmse_kpa(r.loss), rmse_kpa(r.validation_loss));
         };
-        tg::fit(net, optimiser, train, &validation, x, tg::target<1>,
+        tg::fit(net, optimiser, tg::with_validation(train, validation), x, tg::target<1>,
                 {.epochs = epochs, .batch_size = 32, .seed = 3, .learning_rate_factor = tg::cosine_schedule{epochs, 0.05}, .on_epoch = report});
 
         // ---- held-out error against the noise, and against always predicting the mean ----
-        const double validation_rmse = rmse_kpa(tg::evaluate_loss(net, validation, x, tg::target<1>, 256));
-        const double test_rmse = rmse_kpa(tg::evaluate_loss(net, test, x, tg::target<1>, 256));
+        const double validation_rmse = rmse_kpa(tg::evaluate(net, validation, x, tg::target<1>, {.batch_size = 256}).loss);
+        const double test_rmse = rmse_kpa(tg::evaluate(net, test, x, tg::target<1>, {.batch_size = 256}).loss);
         std::printf("validation RMSE %.2f kPa, test RMSE %.2f kPa; the noise is %.2f kPa, predicting the mean gives %.2f kPa\n", validation_rmse,
                     test_rmse, noise_kpa, target.deviation[0]);
         if (!(test_rmse <= 1.3 * noise_kpa)) {

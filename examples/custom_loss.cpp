@@ -85,13 +85,13 @@ int main() {
     auto g = tg::compile<float>(loss, prediction);
     g.initialize(1);
     tg::sgd<float> opt{{.learning_rate = 0.05, .momentum = 0.9}};
-    const double initial = tg::evaluate_loss(g, data, tg::input<3>, tg::target<1>, n);
+    const double initial = tg::evaluate(g, data, tg::input<3>, tg::target<1>, {.batch_size = n}).loss;
     std::printf("initial loss %.5f\n", initial);
     const auto report = [](const tg::epoch_report& r) {
         if (r.epoch % 20 == 0) std::printf("epoch %3zu  loss %.5f\n", r.epoch, r.loss);
     };
     tg::fit(g, opt, data, tg::input<3>, tg::target<1>, {.epochs = 100, .batch_size = 32, .seed = 2, .shuffle = true, .on_epoch = report});
-    const double final_loss = tg::evaluate_loss(g, data, tg::input<3>, tg::target<1>, n);
+    const double final_loss = tg::evaluate(g, data, tg::input<3>, tg::target<1>, {.batch_size = n}).loss;
     std::printf("final loss %.5f: %.1f times smaller\n", final_loss, initial / final_loss);
 
     constexpr double factor = 5;

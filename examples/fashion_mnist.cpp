@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
             const std::atomic<bool>& stop = tg::stop_on_signals();
             if (!options.resume.empty()) std::cout << "resuming from " << options.resume << std::endl;  // flushed: a log shows it at once
             const auto start = std::chrono::steady_clock::now();
-            run.history = tg::fit(net, optimiser, split.train, &split.validation, pixels, labels,
+            run.history = tg::fit(net, optimiser, tg::with_validation(split.train, split.validation), pixels, labels, logits,
                                   {.epochs = options.epochs,
                                    .batch_size = options.batch,
                                    .seed = options.seed,
@@ -93,8 +93,7 @@ int main(int argc, char** argv) {
                                    .check_finite = options.check_finite,
                                    .checkpoint = options.checkpoint,
                                    .resume = options.resume,
-                                   .stop = &stop},
-                                  logits);
+                                   .stop = &stop});
             run.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             if (!run.history.empty() && run.history.back().interrupted) {
                 const tg::epoch_report& last = run.history.back();
@@ -113,7 +112,7 @@ int main(int argc, char** argv) {
                         run.history.size(), run.train_seconds, run.train_seconds / 60, options.save.c_str());
         }
 
-        run.confusion = tg::confusion_matrix_of(net, test, pixels, labels, logits, 1000);
+        run.confusion = tg::confusion_matrix_of(net, test, pixels, logits, {.batch_size = 1000});
         run.test_accuracy = run.confusion.accuracy();
         std::cout << "\nconfusion matrix on the " << test.size() << " test images (rows: true class, columns: predicted)\n";
         tg::print_confusion_matrix(std::cout, run.confusion, class_names);

@@ -48,8 +48,9 @@ int main() {
     double accuracy = 0;
     for (int epoch = 0; epoch <= epochs; ++epoch) {
         if (epoch % 50 == 0) {
-            accuracy = tg::accuracy(g, data, tg::input<2>, tg::target<1>, logit, n);  // logit > 0 means class 1
-            std::printf("epoch %3d  loss %.5f  training accuracy %.1f %%\n", epoch, double(g.loss()), 100 * accuracy);
+            const double loss_now = tg::evaluate(g, data, tg::input<2>, tg::target<1>, {.batch_size = n}).loss;
+            accuracy = tg::accuracy(g, data, tg::input<2>, logit, {.batch_size = n});  // logit > 0 means class 1
+            std::printf("epoch %3d  loss %.5f  training accuracy %.1f %%\n", epoch, loss_now, 100 * accuracy);
         }
         if (epoch == epochs) break;
         g.bind(tg::input<2>, std::span<const float>(data.features));

@@ -2,7 +2,7 @@
 //
 // Skip connections let a deep network learn: each block adds a correction to its input, h + f(h),
 // so the gradient reaches the first layers through the additions undiminished. A block here is the
-// "basic block" of ResNet-18: two 3x3 convolutions, each followed by batch normalisation, added to
+// "basic block" of ResNet-18 (tg::basic_block, nn/residual.hpp): two 3x3 convolutions, each followed by batch normalisation, added to
 // the block's input (or to its 1x1 projection when the block halves the size and doubles the
 // channels), then relu. The network: a 3x3 stem of 16 channels, three stages of two blocks (16, 32
 // and 64 channels on 28x28, 14x14 and 7x7), global average pooling and a dense layer of 10 logits.
@@ -31,17 +31,6 @@
 namespace tg = typegrad;
 
 namespace {
-
-// The basic block: conv-bn-relu-conv-bn, plus the input (or its projection), then relu.
-template <std::size_t Filters, std::size_t Stride, class X>
-auto basic_block(const X& x) {
-    const auto branch = x | tg::conv2d<Filters, 3, Stride, tg::padding::same>.without_bias() | tg::batch_norm | tg::relu |
-                        tg::conv2d<Filters, 3, 1, tg::padding::same>.without_bias() | tg::batch_norm;
-    if constexpr (Stride == 1 && X::shape::dims[0] == Filters)
-        return tg::relu(branch + x);
-    else
-        return tg::relu(branch + (x | tg::conv2d<Filters, 1, Stride>.without_bias() | tg::batch_norm));
-}
 
 struct options {
     std::string data = tg::io::fashion_mnist_directory;
@@ -75,9 +64,9 @@ int main(int argc, char** argv) try {
     const auto image = tg::named_input<"image", 1, 28, 28>;
     const auto labels = tg::named_labels<"label", 10>;
     const auto stem = image | tg::conv2d<16, 3, 1, tg::padding::same>.without_bias() | tg::batch_norm | tg::relu;
-    const auto stage1 = basic_block<16, 1>(basic_block<16, 1>(stem));
-    const auto stage2 = basic_block<32, 1>(basic_block<32, 2>(stage1));
-    const auto stage3 = basic_block<64, 1>(basic_block<64, 2>(stage2));
+    const auto stage1 = tg::basic_block<16, 1>(tg::basic_block<16, 1>(stem));
+    const auto stage2 = tg::basic_block<32, 1>(tg::basic_block<32, 2>(stage1));
+    const auto stage3 = tg::basic_block<64, 1>(tg::basic_block<64, 2>(stage2));
     const auto logits = stage3 | tg::global_average_pool | tg::dense<10>;
     auto net = tg::compile<float>(tg::inputs(image, labels), tg::cross_entropy(logits, labels), logits);
     net.initialize(1);
@@ -87,14 +76,13 @@ int main(int argc, char** argv) try {
 
     tg::adam<float> optimiser{{.learning_rate = 2e-3}};
     const auto start = std::chrono::steady_clock::now();
-    tg::fit(net, optimiser, train, static_cast<const tg::dataset<float, std::int32_t>*>(nullptr), image, labels,
+    tg::fit(net, optimiser, train, image, labels, logits,
             {.epochs = o.epochs, .batch_size = 64, .seed = 1, .learning_rate_factor = tg::cosine_schedule{o.epochs, 0.05},
              .on_epoch = [](const tg::epoch_report& r) {
                  std::printf("epoch %zu  loss %.4f  training accuracy %.2f %%  %.1f s\n", r.epoch, r.loss, 100 * r.accuracy, r.seconds);
-             }},
-            logits);
+             }});
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double accuracy = tg::accuracy(net, test, image, labels, logits, 256);
+    const double accuracy = tg::accuracy(net, test, image, logits, {.batch_size = 256});
     std::printf("trained in %.1f s; test accuracy %.2f %%\n", seconds, 100 * accuracy);
     if (accuracy < o.min_accuracy) {
         std::printf("FAILED: the test accuracy is below %.2f %%\n", 100 * o.min_accuracy);

@@ -48,7 +48,7 @@ int main() {
     g.initialize(5);
     std::printf("parameters: %zu\n", g.parameter_count());
 
-    const double before = tg::accuracy(g, test, tg::input<2>, tg::labels<2>, logits, 250);
+    const double before = tg::accuracy(g, test, tg::input<2>, logits, {.batch_size = 250});
     std::printf("test accuracy before training: %.1f %%\n", 100 * before);
 
     // ---- training with tg::fit ----
@@ -61,9 +61,9 @@ int main() {
                                  {.epochs = epochs, .batch_size = 32, .seed = 3, .shuffle = true, .on_epoch = report});
 
     // ---- evaluation on the held-out points ----
-    const double train_accuracy = tg::accuracy(g, train, tg::input<2>, tg::labels<2>, logits, 250);
-    const double test_accuracy = tg::accuracy(g, test, tg::input<2>, tg::labels<2>, logits, 250);
-    const double test_loss = tg::evaluate_loss(g, test, tg::input<2>, tg::labels<2>, 250);
+    const double train_accuracy = tg::accuracy(g, train, tg::input<2>, logits, {.batch_size = 250});
+    const double test_accuracy = tg::accuracy(g, test, tg::input<2>, logits, {.batch_size = 250});
+    const double test_loss = tg::evaluate(g, test, tg::input<2>, tg::labels<2>, {.batch_size = 250}).loss;
     if (!history.empty())
         std::printf("training loss %.5f -> %.5f over %zu epochs\n", history.front().loss, history.back().loss, history.size());
     std::printf("training accuracy %.1f %%, test accuracy %.1f %% (test loss %.5f)\n", 100 * train_accuracy, 100 * test_accuracy,

@@ -8,8 +8,9 @@ TYPEGRAD_PACKAGES=(g++ clang libclang-rt-14-dev meson ninja-build pkg-config pyt
 
 # PyTorch in Python, kept apart so that scripts/demo does not pull it in: the test suite's round trip of
 # model files (tests/io/torch_roundtrip.py) and the benchmarks' pytorch peer (bench/peers/pytorch_workloads.py)
-# use it, and each is skipped without it.
-TYPEGRAD_TEST_PACKAGES=(python3-torch python3-numpy)
+# use it, and each is skipped without it; the install suite runs examples/digits.cpp on scikit-learn's
+# digits table (python3-sklearn).
+TYPEGRAD_TEST_PACKAGES=(python3-torch python3-numpy python3-sklearn)
 
 # The peers that scripts/bench measures typegrad against (not needed by the tests or the demo).
 TYPEGRAD_BENCH_PACKAGES=(libtorch-dev libdlib-dev)

@@ -1,5 +1,6 @@
 #pragma once
-// typegrad: neural networks as C++ types. Include this header for the whole library.
+// typegrad: neural networks as C++ types. Include this header for the whole public library: shapes,
+// layers, graphs, training, predictions, preprocessing, file formats and reports.
 #include <typegrad/shape/shape.hpp>
 #include <typegrad/tensor/tensor_view.hpp>
 #include <typegrad/expr/leaves.hpp>
@@ -8,22 +9,39 @@
 #include <typegrad/nn/functions.hpp>
 #include <typegrad/nn/losses.hpp>
 #include <typegrad/nn/normalization.hpp>
+#include <typegrad/nn/residual.hpp>
 #include <typegrad/autodiff/graph.hpp>
 #include <typegrad/autodiff/declared_inputs.hpp>
 #include <typegrad/autodiff/gradient_check.hpp>
 #include <typegrad/train/adam.hpp>
+#include <typegrad/train/checkpoint.hpp>
 #include <typegrad/train/class_weights.hpp>
 #include <typegrad/train/classification_report.hpp>
 #include <typegrad/train/confusion_matrix.hpp>
 #include <typegrad/train/dataset.hpp>
+#include <typegrad/train/evaluation_mode.hpp>
 #include <typegrad/train/fit.hpp>
 #include <typegrad/train/gradient_clipping.hpp>
+#include <typegrad/train/history.hpp>
 #include <typegrad/train/learning_rate_schedule.hpp>
 #include <typegrad/train/metrics.hpp>
 #include <typegrad/train/minibatches.hpp>
+#include <typegrad/train/numerical_health.hpp>
 #include <typegrad/train/optimizer.hpp>
 #include <typegrad/train/parameter_norms.hpp>
+#include <typegrad/train/predict.hpp>
 #include <typegrad/train/sgd.hpp>
+#include <typegrad/train/stop_signals.hpp>
 #include <typegrad/train/validation_split.hpp>
+#include <typegrad/data/augmentation.hpp>
 #include <typegrad/data/standardizer.hpp>
 #include <typegrad/data/whitener.hpp>
+#include <typegrad/io/csv.hpp>
+#include <typegrad/io/fashion_mnist.hpp>
+#include <typegrad/io/hdf5.hpp>
+#include <typegrad/io/hdf5_writer.hpp>
+#include <typegrad/io/idx.hpp>
+#include <typegrad/io/model_file.hpp>
+#include <typegrad/io/safetensors.hpp>
+#include <typegrad/report/plots.hpp>
+#include <typegrad/report/progress_bar.hpp>

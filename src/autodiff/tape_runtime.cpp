@@ -60,10 +60,11 @@ void tape_runtime<T>::lay_out(std::vector<found_node> nodes, std::span<const nod
     gradient_reused_.assign(n, false);
     fresh_inputs_.assign(n, {false, false});
     penalised_.resize(n);
-    for (std::size_t s = 0; s < n; ++s)
-        if (nodes[s].find_penalised) find_penalised_.emplace_back(s, std::move(nodes[s].find_penalised));
     assign_parameters();
-    for (auto& [slot, find] : find_penalised_) find(slot);  // the weight blocks each penalty acts on
+    // The weight blocks each penalty acts on, once the parameters are laid out. The finders point into
+    // the graph being built, so none is kept.
+    for (std::size_t s = 0; s < n; ++s)
+        if (nodes[s].find_penalised) nodes[s].find_penalised(s);
     initialize(0);
 }
 
@@ -108,15 +109,45 @@ void tape_runtime<T>::forward(std::size_t batch) {
     if (batch == 0) throw std::invalid_argument("typegrad: forward(0): a batch holds at least one sample");
     if (!plan_valid_ || batch > capacity_) reserve(std::max(batch, capacity_));
     batch_ = batch;
+    partial_forward_ = false;
     check_feeds();
     for (std::size_t s = 0; s < slots_.size(); ++s)
         if (const auto step = steps_.forward[slot_position_[s]]) step(ops_[s], args_for(s));
+}
+
+template <class T>
+void tape_runtime<T>::unbind_all() {
+    std::fill(feed_values_.begin(), feed_values_.end(), nullptr);
+    std::fill(feed_labels_.begin(), feed_labels_.end(), nullptr);
+    std::fill(feed_sizes_.begin(), feed_sizes_.end(), 0);
+}
+
+template <class T>
+void tape_runtime<T>::forward_to(std::size_t batch, std::span<const std::size_t> output_slots) {
+    if (batch == 0) throw std::invalid_argument("typegrad: forward(0): a batch holds at least one sample");
+    if (!plan_valid_ || batch > capacity_) reserve(std::max(batch, capacity_));
+    // Which slots run is worked out once per set of outputs, so a prediction loop allocates nothing.
+    if (!std::equal(output_slots.begin(), output_slots.end(), partial_outputs_.begin(), partial_outputs_.end())) {
+        partial_outputs_.assign(output_slots.begin(), output_slots.end());
+        partial_runs_.assign(slots_.size(), 0);
+        for (const std::size_t s : output_slots) partial_runs_[s] = 1;
+        for (std::size_t s = slots_.size(); s-- > 0;)  // inputs come before their users
+            if (partial_runs_[s])
+                for (std::size_t i = 0; i < slots_[s].arity; ++i) partial_runs_[slots_[s].inputs[i]] = 1;
+    }
+    batch_ = batch;
+    partial_forward_ = true;
+    check_feeds(partial_runs_);
+    for (std::size_t s = 0; s < slots_.size(); ++s)
+        if (const auto step = steps_.forward[slot_position_[s]]; step && partial_runs_[s]) step(ops_[s], args_for(s));
 }
 
 
 template <class T>
 void tape_runtime<T>::run_backward() {
     if (batch_ == 0) throw std::logic_error("typegrad: backward() needs a forward() first");
+    if (partial_forward_)
+        throw std::logic_error("typegrad: backward() needs a full forward(batch); forward(batch, outputs...) computed only what those outputs need");
     std::fill(param_grads_.begin(), param_grads_.end(), T(0));
     std::size_t next_zeroing = 0;
     auto zero_gradients_due = [&](std::size_t when) {
@@ -280,10 +311,10 @@ void tape_runtime<T>::plan() {
 }
 
 template <class T>
-void tape_runtime<T>::check_feeds() const {
+void tape_runtime<T>::check_feeds(std::span<const char> runs) const {
     for (std::size_t s = 0; s < slots_.size(); ++s) {
         const position_info& info = slots_[s];
-        if (info.feed == feed_kind::none) continue;
+        if (info.feed == feed_kind::none || (!runs.empty() && !runs[s])) continue;
         const bool bound = info.feed == feed_kind::labels ? feed_labels_[s] != nullptr : feed_values_[s] != nullptr;
         const std::size_t needed = batch_ * info.size;
         if (bound && feed_sizes_[s] >= needed) continue;
@@ -347,12 +378,15 @@ std::vector<std::size_t> shape_of(const Block& block) {
 }
 
 template <class T>
-std::vector<parameter_tensor> tape_runtime<T>::parameter_tensors() const {
+template <class BlocksOf>
+std::vector<parameter_tensor> tape_runtime<T>::tensors_of(const std::vector<std::size_t>& offsets, BlocksOf blocks_of) const {
     std::vector<parameter_tensor> tensors;
     for_each_owning_layer([&](std::size_t s, const std::string& layer) {
-        std::size_t offset = param_offset_[s];
-        for (const param_block& block : slots_[s].blocks) {
-            tensors.push_back({layer + "." + std::string(block.name), offset, block.size, shape_of(block)});
+        std::size_t offset = offsets[s];
+        for (const auto& block : blocks_of(slots_[s])) {
+            parameter_tensor tensor{layer + "." + std::string(block.name), offset, block.size, shape_of(block)};
+            if constexpr (requires { block.is_count; }) tensor.is_count = block.is_count;
+            tensors.push_back(std::move(tensor));
             offset += block.size;
         }
     });
@@ -360,18 +394,59 @@ std::vector<parameter_tensor> tape_runtime<T>::parameter_tensors() const {
 }
 
 template <class T>
-std::vector<parameter_tensor> tape_runtime<T>::state_tensors() const {
-    std::vector<parameter_tensor> tensors;
-    for_each_owning_layer([&](std::size_t s, const std::string& layer) {
-        std::size_t offset = state_offset_[s];
-        for (const state_block& block : slots_[s].state_blocks) {
-            tensors.push_back({layer + "." + std::string(block.name), offset, block.size, shape_of(block), block.is_count});
-            offset += block.size;
-        }
-    });
-    return tensors;
+std::vector<parameter_tensor> tape_runtime<T>::parameter_tensors() const {
+    return tensors_of(param_offset_, [](const position_info& info) { return info.blocks; });
 }
 
+template <class T>
+std::vector<parameter_tensor> tape_runtime<T>::state_tensors() const {
+    return tensors_of(state_offset_, [](const position_info& info) { return info.state_blocks; });
+}
+
+namespace {
+
+std::string shape_text(const std::vector<std::size_t>& shape) {
+    std::string text = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+    return text + ")";
+}
+
+// For each of `to`'s tensors, the tensor of the same name and shape in `from`.
+std::vector<const parameter_tensor*> counterparts(const std::vector<parameter_tensor>& to, const std::vector<parameter_tensor>& from,
+                                                  std::string_view what) {
+    std::vector<const parameter_tensor*> found;
+    for (const parameter_tensor& tensor : to) {
+        const auto it = std::find_if(from.begin(), from.end(), [&](const parameter_tensor& t) { return t.name == tensor.name; });
+        if (it == from.end())
+            throw std::invalid_argument("typegrad: copy_parameters_from(): the source graph has no " + std::string(what) + " tensor '" + tensor.name +
+                                        "' " + shape_text(tensor.shape));
+        if (it->shape != tensor.shape)
+            throw std::invalid_argument("typegrad: copy_parameters_from(): " + std::string(what) + " tensor '" + tensor.name + "' is " +
+                                        shape_text(tensor.shape) + " here but " + shape_text(it->shape) + " in the source graph");
+        found.push_back(&*it);
+    }
+    return found;
+}
+
+template <class T>
+void copy_tensors(const std::vector<parameter_tensor>& to, std::span<T> to_values, const std::vector<const parameter_tensor*>& from,
+                  std::span<const T> from_values) {
+    for (std::size_t i = 0; i < to.size(); ++i)
+        std::copy_n(from_values.begin() + std::ptrdiff_t(from[i]->offset), to[i].size, to_values.begin() + std::ptrdiff_t(to[i].offset));
+}
+
+}  // namespace
+
+template <class T>
+void tape_runtime<T>::copy_parameters_from(const tape_runtime& source) {
+    const std::vector<parameter_tensor> parameters = parameter_tensors(), states = state_tensors();
+    const std::vector<parameter_tensor> source_parameters = source.parameter_tensors(), source_states = source.state_tensors();
+    // Every tensor is matched before any is copied: a mismatch leaves this graph as it was.
+    const auto parameter_sources = counterparts(parameters, source_parameters, "parameter");
+    const auto state_sources = counterparts(states, source_states, "state");
+    copy_tensors(parameters, std::span<T>(params_), parameter_sources, source.parameters());
+    copy_tensors(states, std::span<T>(state_), state_sources, source.state());
+}
 
 template <class T>
 void tape_runtime<T>::summary(std::ostream& out) const {

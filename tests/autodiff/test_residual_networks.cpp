@@ -22,25 +22,13 @@ std::vector<double> normal_values(std::size_t n, std::uint64_t seed) {
     return v;
 }
 
-// A basic block: two 3x3 convolutions with batch normalisation, added to the input, or to its 1x1
-// projection when the block changes the width or the size.
-template <std::size_t Filters, std::size_t Stride, class X>
-auto basic_block(const X& x) {
-    const auto branch = x | tg::conv2d<Filters, 3, Stride, tg::padding::same>.without_bias() | tg::batch_norm | tg::relu |
-                        tg::conv2d<Filters, 3, 1, tg::padding::same>.without_bias() | tg::batch_norm;
-    if constexpr (Stride == 1 && X::shape::dims[0] == Filters)
-        return tg::relu(branch + x);
-    else
-        return tg::relu(branch + (x | tg::conv2d<Filters, 1, Stride>.without_bias() | tg::batch_norm));
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(small_resnet_gradients) {
     const auto image = tg::named_input<"image", 2, 6, 6>;
     const auto stem = image | tg::conv2d<3, 3, 1, tg::padding::same> | tg::batch_norm | tg::relu;
-    const auto h1 = basic_block<3, 1>(stem);  // identity shortcut
-    const auto h2 = basic_block<4, 2>(h1);    // projection: 4 channels of 3x3
+    const auto h1 = tg::basic_block<3, 1>(stem);  // identity shortcut
+    const auto h2 = tg::basic_block<4, 2>(h1);    // projection: 4 channels of 3x3
     const auto logits = h2 | tg::global_average_pool | tg::dense<3>;
     auto g = tg::compile<double>(tg::cross_entropy(logits, tg::labels<3>), logits);
     // The type counts each layer once, as the graph does.

@@ -16,7 +16,15 @@ prefix=$(pkg-config --variable=prefix typegrad)
 flags=$(pkg-config --define-variable=prefix="$work/stage$prefix" --cflags --libs typegrad)
 echo "pkg-config typegrad: $flags"
 "$cxx" "$source_root/tests/install/consumer.cpp" $flags -o "$work/consumer"
-LD_LIBRARY_PATH=$(dirname "$(find "$work/stage" -name 'libtypegrad.so' | head -n 1)") "$work/consumer"
+library_dir=$(dirname "$(find "$work/stage" -name 'libtypegrad.so' | head -n 1)")
+LD_LIBRARY_PATH=$library_dir "$work/consumer"
+
+echo "== examples/digits.cpp against the installed copy, on scikit-learn's digits (python3-sklearn)"
+digits=/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz
+[ -f "$digits" ] || { echo "FAILED: $digits is missing: install python3-sklearn (scripts/setup.sh does)"; exit 1; }
+zcat "$digits" > "$work/digits.csv"
+"$cxx" -O2 "$source_root/examples/digits.cpp" $flags -o "$work/digits"
+LD_LIBRARY_PATH=$library_dir "$work/digits" "$work/digits.csv" --out "$work/digits-model"
 
 echo "== Meson subproject"
 mkdir -p "$work/project/subprojects"

@@ -6,8 +6,10 @@
   (b) a network trained by typegrad, saved by typegrad, is loaded by PyTorch (load_state_dict, strict:
       every name and shape must match), which must give typegrad's outputs.
 
-Networks: an MLP (Linear, Tanh, ReLU, Sigmoid) and the W3 CNN of the main job (with Dropout), in float32
-and float64. Usage: torch_roundtrip.py TYPEGRAD_PROGRAM (tests/io/torch_roundtrip_typegrad.cpp). Prints
+Networks: an MLP (Linear, Tanh, ReLU, Sigmoid), the W3 CNN of the main job (with Dropout) and a small CNN
+with batch normalisation (BatchNorm2d after a convolution, BatchNorm1d after a linear layer; PyTorch's
+running statistics moved off their initial values by a few training-mode batches first, its scales and
+shifts random), in float32 and float64. Usage: torch_roundtrip.py TYPEGRAD_PROGRAM (tests/io/torch_roundtrip_typegrad.cpp). Prints
 the largest errors measured; exits 1 if any exceeds the tolerance, 77 (Meson's skip) without torch.
 """
 import json
@@ -37,7 +39,7 @@ BATCH = 8
 def write_safetensors(path, tensors):
     header, blobs, offset = {}, [], 0
     for name, array in tensors.items():
-        dtype = {np.dtype("<f4"): "F32", np.dtype("<f8"): "F64"}[array.dtype]
+        dtype = {np.dtype("<f4"): "F32", np.dtype("<f8"): "F64", np.dtype("<i8"): "I64"}[array.dtype]
         blob = np.ascontiguousarray(array).tobytes()
         header[name] = {"dtype": dtype, "shape": list(array.shape), "data_offsets": [offset, offset + len(blob)]}
         blobs.append(blob)
@@ -56,7 +58,7 @@ def read_safetensors(path):
     tensors = {}
     for name, entry in header.items():
         begin, end = entry["data_offsets"]
-        numpy_type = {"F32": "<f4", "F64": "<f8"}[entry["dtype"]]
+        numpy_type = {"F32": "<f4", "F64": "<f8", "I64": "<i8"}[entry["dtype"]]
         tensors[name] = np.frombuffer(body[begin:end], dtype=numpy_type).reshape(entry["shape"])
     return tensors
 
@@ -72,7 +74,26 @@ def cnn():
                          nn.Linear(1600, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10))
 
 
-NETWORKS = {"mlp": (mlp, (8,)), "cnn": (cnn, (1, 28, 28))}
+def batch_norm_cnn():
+    return nn.Sequential(nn.Conv2d(1, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(72, 16), nn.BatchNorm1d(16),
+                         nn.ReLU(), nn.Linear(16, 4))
+
+
+NETWORKS = {"mlp": (mlp, (8,)), "cnn": (cnn, (1, 28, 28)), "bn": (batch_norm_cnn, (1, 8, 8))}
+
+
+def move_batch_norm_off_its_defaults(model, shape, torch_type):
+    """Random scales and shifts, and running statistics (and their batch count) from a few batches, so
+    that every batch-norm tensor a file carries matters to the outputs."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.normal_(0.0, 0.2)
+        model.train()
+        for _ in range(3):
+            model(2.0 * torch.randn(16, *shape, dtype=torch_type) + 0.5)
+    model.eval()
 
 
 def errors(got, expected):
@@ -95,6 +116,7 @@ def main():
                 stem = f"{network}-{type_name}"
                 torch.manual_seed(seed)
                 model = make().to(torch_type).eval()
+                move_batch_norm_off_its_defaults(model, shape, torch_type)
                 x = torch.randn(BATCH, *shape, dtype=torch_type)
                 write_safetensors(work / f"{stem}-torch.safetensors", {k: v.numpy() for k, v in model.state_dict().items()})
                 write_safetensors(work / f"{stem}-input.safetensors", {"input": x.numpy()})

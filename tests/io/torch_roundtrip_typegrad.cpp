@@ -1,5 +1,5 @@
 // typegrad's half of the round trip with PyTorch; tests/io/torch_roundtrip.py writes PyTorch's files,
-// runs this program and compares. `torch_roundtrip_typegrad DIR`: for each network (mlp, cnn) and
+// runs this program and compares. `torch_roundtrip_typegrad DIR`: for each network (mlp, cnn, bn) and
 // element type (f32, f64), with N-T = <network>-<type>, in DIR it
 //   reads  N-T-torch.safetensors (the weights PyTorch initialised) and N-T-input.safetensors ("input"),
 //   writes N-T-outputs.safetensors ("output": typegrad's outputs of those weights, evaluation mode),
@@ -32,6 +32,10 @@ const auto mlp = mlp_x | tg::dense<32> | tg::tanh | tg::dense<32> | tg::relu | t
 const auto cnn_pixels = tg::named_input<"pixels", 1, 28, 28>;
 const auto cnn = cnn_pixels | tg::conv2d<32, 3> | tg::relu | tg::max_pool<2> | tg::conv2d<64, 3> | tg::relu | tg::max_pool<2> | tg::flatten |
                  tg::dense<128> | tg::relu | tg::dropout(0.3) | tg::dense<10>;
+
+const auto bn_pixels = tg::named_input<"pixels", 1, 8, 8>;
+const auto bn = bn_pixels | tg::conv2d<8, 3> | tg::batch_norm | tg::relu | tg::max_pool<2> | tg::flatten | tg::dense<16> | tg::batch_norm | tg::relu |
+                tg::dense<4>;
 
 constexpr std::size_t train_batch = 16, train_steps = 5;
 
@@ -121,6 +125,9 @@ void round_trips(const fs::path& dir, const std::string& type) {
     std::vector<std::int32_t> labels(train_batch);
     for (auto& l : labels) l = static_cast<std::int32_t>(rng.below(10));
     round_trip<T>(dir, "cnn-" + type, cnn_pixels, cnn, tg::cross_entropy(cnn, tg::labels<10>), tg::labels<10>, labels, rng);
+    // Training-mode steps move the running statistics, which the file must carry to PyTorch.
+    for (auto& l : labels) l = static_cast<std::int32_t>(rng.below(4));
+    round_trip<T>(dir, "bn-" + type, bn_pixels, bn, tg::cross_entropy(bn, tg::labels<4>), tg::labels<4>, labels, rng);
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ struct uninterrupted {
 uninterrupted run_through(bool restore_best = false) {
     auto net = classifier(scores, 3);
     tg::adam<float> opt{{.learning_rate = 0.02}};
-    auto history = tg::fit(net, opt, train_set, &validation_set, points, classes, run_options(restore_best), scores);
+    auto history = tg::fit(net, opt, tg::with_validation(train_set, validation_set), points, classes, scores, run_options(restore_best));
     return {parameters_of(net), std::move(history)};
 }
 
@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(a_run_stopped_after_epoch_1_and_resumed_ends_bit_identical)
         options.checkpoint = path;
         options.stop = &stop;
         options.on_epoch = [&](const tg::epoch_report& e) { stop = e.epoch == 1; };  // as a signal arriving during epoch 1's validation
-        const auto history = tg::fit(net, opt, train_set, &validation_set, points, classes, options, scores);
+        const auto history = tg::fit(net, opt, tg::with_validation(train_set, validation_set), points, classes, scores, options);
         BOOST_REQUIRE_EQUAL(history.size(), 1u);
         BOOST_TEST(history[0].interrupted);
         BOOST_TEST(history[0].batches == 13u);
@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(a_run_stopped_after_epoch_1_and_resumed_ends_bit_identical)
     auto options = run_options();
     options.resume = path;
     options.checkpoint = path;
-    const auto history = tg::fit(net, opt, train_set, &validation_set, points, classes, options, scores);
+    const auto history = tg::fit(net, opt, tg::with_validation(train_set, validation_set), points, classes, scores, options);
     BOOST_TEST(same_bits(parameters_of(net), reference.parameters));
     BOOST_TEST(!same_bits(after_epoch_1, reference.parameters));
     require_same_history(history, reference.history);
@@ -154,7 +154,7 @@ BOOST_AUTO_TEST_CASE(a_run_stopped_within_an_epoch_resumes_at_the_next_batch) {
         options.checkpoint = path;
         options.stop = &stop;
         options.on_batch = [&](const tg::batch_report& b) { stop = b.epoch == 2 && b.batch == 5; };
-        const auto history = tg::fit(net, opt, train_set, &validation_set, points, classes, options, scores);
+        const auto history = tg::fit(net, opt, tg::with_validation(train_set, validation_set), points, classes, scores, options);
         BOOST_REQUIRE_EQUAL(history.size(), 2u);
         BOOST_TEST(!history[0].interrupted);
         BOOST_TEST(history[1].interrupted);
@@ -166,7 +166,7 @@ BOOST_AUTO_TEST_CASE(a_run_stopped_within_an_epoch_resumes_at_the_next_batch) {
     tg::adam<float> opt{{.learning_rate = 0.02}};
     auto options = run_options();
     options.resume = path;
-    const auto history = tg::fit(net, opt, train_set, &validation_set, points, classes, options, scores);
+    const auto history = tg::fit(net, opt, tg::with_validation(train_set, validation_set), points, classes, scores, options);
     BOOST_TEST(same_bits(parameters_of(net), reference.parameters));
     require_same_history(history, reference.history);
 }
@@ -179,7 +179,7 @@ BOOST_AUTO_TEST_CASE(early_stopping_keeps_its_best_weights_across_a_resume) {
     const tg::fit_options base{.epochs = 20, .batch_size = 20, .seed = 9, .patience = 2};
     auto reference = classifier(scores, 4);
     tg::adam<float> reference_opt{{.learning_rate = 0.01}};
-    const auto reference_history = tg::fit(reference, reference_opt, train_set, &flipped, points, classes, base, scores);
+    const auto reference_history = tg::fit(reference, reference_opt, tg::with_validation(train_set, flipped), points, classes, scores, base);
     BOOST_REQUIRE_EQUAL(reference_history.size(), 3u);
     BOOST_REQUIRE(reference_history[0].best);
 
@@ -193,7 +193,7 @@ BOOST_AUTO_TEST_CASE(early_stopping_keeps_its_best_weights_across_a_resume) {
         options.checkpoint = path;
         options.stop = &stop;
         options.on_epoch = [&](const tg::epoch_report& e) { stop = e.epoch == 2; };
-        tg::fit(net, opt, train_set, &flipped, points, classes, options, scores);
+        tg::fit(net, opt, tg::with_validation(train_set, flipped), points, classes, scores, options);
     }
     BOOST_TEST(tg::io::read_safetensors(path).tensors.contains("early_stopping.best.0.weight"));
     auto net = classifier(scores, 4);
@@ -201,13 +201,13 @@ BOOST_AUTO_TEST_CASE(early_stopping_keeps_its_best_weights_across_a_resume) {
     auto options = base;
     options.resume = path;
     options.checkpoint = path;
-    const auto history = tg::fit(net, opt, train_set, &flipped, points, classes, options, scores);
+    const auto history = tg::fit(net, opt, tg::with_validation(train_set, flipped), points, classes, scores, options);
     require_same_history(history, reference_history);
     BOOST_TEST(same_bits(parameters_of(net), parameters_of(reference)));
 
     auto again = classifier(scores, 4);
     tg::adam<float> again_opt{{.learning_rate = 0.01}};
-    BOOST_TEST(tg::fit(again, again_opt, train_set, &flipped, points, classes, options, scores).size() == 3u);
+    BOOST_TEST(tg::fit(again, again_opt, tg::with_validation(train_set, flipped), points, classes, scores, options).size() == 3u);
     BOOST_TEST(again_opt.steps() == opt.steps());  // no step after the early stop
     BOOST_TEST(same_bits(parameters_of(again), parameters_of(reference)));
 }
@@ -248,7 +248,7 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_that_does_not_fit_the_run_is_refused_and_nothi
         auto options = run_options();
         options.epochs = 1;
         options.checkpoint = path;
-        tg::fit(net, opt, train_set, &validation_set, points, classes, options, narrow_scores);
+        tg::fit(net, opt, tg::with_validation(train_set, validation_set), points, classes, narrow_scores, options);
     }
     auto net = classifier(scores, 3);
     const auto before = parameters_of(net);
@@ -257,7 +257,7 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_that_does_not_fit_the_run_is_refused_and_nothi
     options.resume = path;
 
     // Another network: every differing tensor, the weights' and the optimiser's, is named with both shapes.
-    BOOST_CHECK_EXCEPTION(tg::fit(net, opt, train_set, &validation_set, points, classes, options, scores), tg::io::io_error,
+    BOOST_CHECK_EXCEPTION(tg::fit(net, opt, tg::with_validation(train_set, validation_set), points, classes, scores, options), tg::io::io_error,
                           [&](const tg::io::io_error& e) {
                               return message_has(e, {path, "cannot resume from this checkpoint", "nothing was loaded",
                                                      "tensor \"0.weight\" has shape [8, 2], the network's is [16, 2]",
@@ -273,7 +273,7 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_that_does_not_fit_the_run_is_refused_and_nothi
     other.resume = path;
     other.batch_size = 32;
     auto narrow = classifier(narrow_scores, 3);
-    BOOST_CHECK_EXCEPTION(tg::fit(narrow, sgd, train_set, &validation_set, points, classes, other, narrow_scores), tg::io::io_error,
+    BOOST_CHECK_EXCEPTION(tg::fit(narrow, sgd, tg::with_validation(train_set, validation_set), points, classes, narrow_scores, other), tg::io::io_error,
                           [&](const tg::io::io_error& e) {
                               return message_has(e, {path, "the optimiser is adam, this run's is sgd", "the batch size is 16, this run's is 32",
                                                      "tensor \"optimizer.adam.first.0.weight\" is not part of this network, optimiser or run"});
@@ -282,7 +282,7 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_that_does_not_fit_the_run_is_refused_and_nothi
     // Other training data of the same size (another split, say).
     auto narrow_net = classifier(narrow_scores, 3);
     tg::adam<float> narrow_opt{{.learning_rate = 0.02}};
-    BOOST_CHECK_EXCEPTION(tg::fit(narrow_net, narrow_opt, blobs(200, 5), &validation_set, points, classes, options, narrow_scores), tg::io::io_error,
+    BOOST_CHECK_EXCEPTION(tg::fit(narrow_net, narrow_opt, tg::with_validation(blobs(200, 5), validation_set), points, classes, narrow_scores, options), tg::io::io_error,
                           [&](const tg::io::io_error& e) { return message_has(e, {path, "the training data differ from the run's"}); });
 
     // Damaged files: a truncated one, a header with a changed shape, a model file that is no checkpoint.
@@ -290,7 +290,7 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_that_does_not_fit_the_run_is_refused_and_nothi
     fs::copy_file(path, truncated);
     fs::resize_file(truncated, fs::file_size(truncated) - 100);
     options.resume = truncated.string();
-    BOOST_CHECK_EXCEPTION(tg::fit(net, opt, train_set, &validation_set, points, classes, options, scores), tg::io::io_error,
+    BOOST_CHECK_EXCEPTION(tg::fit(net, opt, tg::with_validation(train_set, validation_set), points, classes, scores, options), tg::io::io_error,
                           [&](const tg::io::io_error& e) { return message_has(e, {truncated.string()}); });
 
     std::string bytes;
@@ -304,7 +304,7 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_that_does_not_fit_the_run_is_refused_and_nothi
     bytes.replace(at, field.size(), "\"shuffler.order\":{\"dtype\":\"F32\",\"shape\":[400]");  // same byte count: the header stays valid
     options.resume = dir.write("damaged.safetensors", bytes).string();
     auto narrow_again = classifier(narrow_scores, 3);
-    BOOST_CHECK_EXCEPTION(tg::fit(narrow_again, opt, train_set, &validation_set, points, classes, options, narrow_scores), tg::io::io_error,
+    BOOST_CHECK_EXCEPTION(tg::fit(narrow_again, opt, tg::with_validation(train_set, validation_set), points, classes, narrow_scores, options), tg::io::io_error,
                           [&](const tg::io::io_error& e) {
                               return message_has(e, {"damaged.safetensors", "tensor \"shuffler.order\" is F32 [400], the shuffler's order of this dataset is F64 [200]"});
                           });
@@ -312,7 +312,7 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_that_does_not_fit_the_run_is_refused_and_nothi
     const fs::path model = dir.path / "model.safetensors";
     tg::io::save_parameters(net, model);
     options.resume = model.string();
-    BOOST_CHECK_EXCEPTION(tg::fit(net, opt, train_set, &validation_set, points, classes, options, scores), tg::io::io_error,
+    BOOST_CHECK_EXCEPTION(tg::fit(net, opt, tg::with_validation(train_set, validation_set), points, classes, scores, options), tg::io::io_error,
                           [&](const tg::io::io_error& e) { return message_has(e, {model.string(), "not a typegrad checkpoint"}); });
     BOOST_TEST(same_bits(parameters_of(net), before));
 }

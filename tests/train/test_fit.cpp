@@ -7,6 +7,8 @@
 #include <cmath>
 #include <numeric>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <typegrad/typegrad.hpp>
@@ -142,7 +144,7 @@ BOOST_AUTO_TEST_CASE(early_stopping_keeps_the_weights_of_the_best_epoch) {
     const tg::fit_options options{.epochs = 20, .batch_size = 20, .seed = 9, .patience = 2};
     auto net = classifier();
     tg::adam<float> opt{{.learning_rate = 0.01}};
-    const auto history = tg::fit(net, opt, train, &validation, points, classes, options, scores);
+    const auto history = tg::fit(net, opt, tg::with_validation(train, validation), points, classes, scores, options);
     BOOST_REQUIRE(history.size() == 3u);
     BOOST_TEST(history[0].best);
     BOOST_TEST(!history[1].best);
@@ -163,19 +165,18 @@ BOOST_AUTO_TEST_CASE(the_history_reports_what_evaluate_and_accuracy_measure) {
     auto net = classifier();
     tg::sgd<float> opt{{.learning_rate = 0.1, .momentum = 0.9}};
     std::size_t batches_seen = 0;
-    const auto history = tg::fit(net, opt, train, &validation, points, classes,
+    const auto history = tg::fit(net, opt, tg::with_validation(train, validation), points, classes, scores,
                                  {.epochs = 3, .batch_size = 32, .seed = 1, .restore_best = false,
                                   .on_batch = [&](const tg::batch_report& r) {
                                       ++batches_seen;
                                       BOOST_TEST(r.batches == 7u);  // 200 = 6 x 32 + 8
                                       BOOST_TEST(r.samples == std::min<std::size_t>(r.batch * 32, 200));
-                                  }},
-                                 scores);
+                                  }});
     BOOST_TEST(batches_seen == 21u);
-    const auto last = tg::evaluate(net, validation, points, classes, 50, scores);
+    const auto last = tg::evaluate(net, validation, points, classes, scores, {.batch_size = 50});
     BOOST_TEST(history.back().validation_loss == last.loss, boost::test_tools::tolerance(1e-6));
     BOOST_TEST(history.back().validation_accuracy == last.accuracy);
-    BOOST_TEST(last.accuracy == tg::accuracy(net, validation, points, classes, scores, 100));
+    BOOST_TEST(last.accuracy == tg::accuracy(net, validation, points, scores, {.batch_size = 100}));
     BOOST_TEST(history.back().accuracy > 0.8);
     BOOST_TEST(std::isnan(tg::fit(net, opt, train, points, classes, {.epochs = 1}).back().accuracy));
 }
@@ -225,4 +226,15 @@ BOOST_AUTO_TEST_CASE(the_history_holds_per_layer_weight_and_mean_gradient_norms)
     for (const auto& n : history[0].norms) total += n.gradient_norm * n.gradient_norm;
     BOOST_TEST(std::sqrt(total) > 10 * 1e-3);  // measured before clipping to 1e-3
     BOOST_TEST(history[1].norms[0].gradient_norm != history[0].norms[0].gradient_norm);
+}
+
+BOOST_AUTO_TEST_CASE(data_of_another_sample_size_is_refused_naming_both) {
+    auto net = classifier();
+    tg::sgd<float> opt{{.learning_rate = 0.1}};
+    const auto wide = indexed(30);  // one value per sample; the input takes two
+    BOOST_CHECK_EXCEPTION(tg::fit(net, opt, wide, points, classes, {.epochs = 1}), std::invalid_argument, [](const std::invalid_argument& e) {
+        return std::string(e.what()).find("fit: the dataset's samples have 1 value but input 'input' of shape (2) takes 2") != std::string::npos;
+    });
+    BOOST_CHECK_EXCEPTION(tg::fit(net, opt, tg::with_validation(blobs(20, 1), wide), points, classes, {.epochs = 1}), std::invalid_argument,
+                          [](const std::invalid_argument& e) { return std::string(e.what()).find("fit (validation set): the dataset's samples have 1") != std::string::npos; });
 }

@@ -201,9 +201,9 @@ BOOST_AUTO_TEST_CASE(the_graph_metrics_agree_with_predictions_made_by_hand) {
         predictions.push_back(std::int32_t(std::max_element(row.begin(), row.end()) - row.begin()));
     }
     const tg::confusion_matrix by_hand{3, data.targets, predictions};
-    const auto batched = tg::confusion_matrix_of(g, data, x, tg::labels<3>, logits, 10);  // 103 = 10 x 10 + 3
+    const auto batched = tg::confusion_matrix_of(g, data, x, logits, {.batch_size = 10});  // 103 = 10 x 10 + 3
     BOOST_TEST((batched == by_hand));
-    BOOST_TEST(tg::accuracy(g, data, x, tg::labels<3>, logits, 10) == by_hand.accuracy());
+    BOOST_TEST(tg::accuracy(g, data, x, logits, {.batch_size = 10}) == by_hand.accuracy());
 }
 
 BOOST_AUTO_TEST_CASE(one_logit_is_a_binary_classifier_with_float_labels) {
@@ -214,7 +214,7 @@ BOOST_AUTO_TEST_CASE(one_logit_is_a_binary_classifier_with_float_labels) {
     p[0] = 1;  // logit = x
     p[1] = 0;
     const tg::dataset<double, double> data{1, 1, {-2, -1, 0.5, 3, -0.5}, {0, 1, 1, 1, 0}};
-    const auto m = tg::confusion_matrix_of(g, data, x, tg::target<1>, logit, 2);
+    const auto m = tg::confusion_matrix_of(g, data, x, logit, {.batch_size = 2});
     BOOST_TEST(m.classes() == 2u);
     BOOST_TEST(m.count(0, 0) == 2u);
     BOOST_TEST(m.count(1, 0) == 1u);
@@ -228,14 +228,14 @@ BOOST_AUTO_TEST_CASE(a_bad_label_in_the_dataset_is_reported_before_the_graph_run
     auto g = tg::compile<float>(tg::cross_entropy(logits, tg::labels<3>), logits);
     g.initialize(1);
     const tg::dataset<float, std::int32_t> data{2, 1, {0, 0, 1, 1, 2, 2}, {0, 3, 1}};
-    BOOST_CHECK_EXCEPTION(tg::confusion_matrix_of(g, data, x, tg::labels<3>, logits, 2), std::invalid_argument,
+    BOOST_CHECK_EXCEPTION(tg::confusion_matrix_of(g, data, x, logits, {.batch_size = 2}), std::invalid_argument,
                           [](const auto& e) { return message_contains(e, "confusion_matrix_of(): label 3 of sample 1 is not a class in [0, 3)"); });
-    BOOST_CHECK_EXCEPTION(tg::accuracy(g, data, x, tg::labels<3>, logits, 2), std::invalid_argument,
+    BOOST_CHECK_EXCEPTION(tg::accuracy(g, data, x, logits, {.batch_size = 2}), std::invalid_argument,
                           [](const auto& e) { return message_contains(e, "accuracy(): label 3 of sample 1"); });
     const tg::dataset<float, float> halves{2, 1, {0, 0, 1, 1}, {0, 0.5f}};
     const auto logit = x | tg::dense<1>;
     auto b = tg::compile<float>(tg::binary_cross_entropy(logit, tg::target<1>), logit);
-    BOOST_CHECK_EXCEPTION(tg::accuracy(b, halves, x, tg::target<1>, logit, 2), std::invalid_argument,
+    BOOST_CHECK_EXCEPTION(tg::accuracy(b, halves, x, logit, {.batch_size = 2}), std::invalid_argument,
                           [](const auto& e) { return message_contains(e, "label 0.500000 of sample 1"); });
 }
 
@@ -252,7 +252,7 @@ BOOST_AUTO_TEST_CASE(class_weights_raise_the_minority_recall) {
         g.initialize(3);
         tg::sgd<float> opt{{.learning_rate = 0.1, .momentum = 0.9}};
         tg::fit(g, opt, train, x, tg::labels<2>, {.epochs = 20, .batch_size = 64, .seed = 4});
-        return tg::confusion_matrix_of(g, test, x, tg::labels<2>, logits, 500).recall(1);
+        return tg::confusion_matrix_of(g, test, x, logits, {.batch_size = 500}).recall(1);
     };
     const double unweighted = recall_of_minority({});
     const double weighted = recall_of_minority(tg::class_weights_from_frequencies(train.targets, 2));

@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(evaluate_loss_matches_a_single_full_batch) {
     const auto x = tg::input<3>;
     auto net = tg::compile<double>(tg::mse_loss(x | tg::dense<4> | tg::relu | tg::dense<1>, tg::target<1>));
     tg::dataset<double, double> d{3, 1, {data.features.begin(), data.features.end()}, {data.targets.begin(), data.targets.end()}};
-    const double batched = tg::evaluate_loss(net, d, x, tg::target<1>, 64);  // 300 = 4 x 64 + 44
+    const double batched = tg::evaluate(net, d, x, tg::target<1>, {.batch_size = 64}).loss;  // 300 = 4 x 64 + 44
     net.bind(x, d.features);
     net.bind(tg::target<1>, d.targets);
     net.forward(300);

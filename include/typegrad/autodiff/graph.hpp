@@ -146,9 +146,22 @@ public:
         wants_gradient_[s] = true;
     }
 
+    // ---- evaluation ----
+    using base::forward;
+    // forward() of only what the given nodes depend on, e.g. a classifier's logits: no targets or
+    // labels need be bound (predictions, train/predict.hpp). Read them with value(); backward()
+    // and loss() need a full forward(batch).
+    template <expression Output, expression... More>
+    void forward(std::size_t batch, const Output& output, const More&... more) {
+        const std::array<std::size_t, 1 + sizeof...(More)> slots{slot_of(output), slot_of(more)...};
+        this->forward_to(batch, slots);
+    }
+
     // The first root's value after forward(): the loss of a training graph.
     T loss() const {
         static_assert(loss_node::shape::rank == 0 && !loss_node::batched, "typegrad: loss() needs the first root to be a scalar loss");
+        if (this->partial_forward_)
+            throw std::logic_error("typegrad: loss() needs a full forward(batch); forward(batch, outputs...) computed only what those outputs need");
         return value_[root_slots_[0]][0];
     }
 

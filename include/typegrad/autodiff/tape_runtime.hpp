@@ -78,6 +78,11 @@ public:
     // The same for the state tensors ("3.running_mean"), offsets into state().
     std::vector<parameter_tensor> state_tensors() const;
 
+    // Copies another graph's parameters and state, tensor by tensor, matched by name: an inference
+    // graph of a trained network (compiled from its output alone) takes the trained weights. Throws,
+    // copying nothing, if `source` lacks one of this graph's tensors or holds it with another shape.
+    void copy_parameters_from(const tape_runtime& source);
+
     // Fills every parameter from `seed` with its layer's initialiser, and the state with its starting
     // values. Same seed, same bits.
     void initialize(std::uint64_t seed);
@@ -115,6 +120,12 @@ public:
 
     // ---- evaluation ----
     void forward(std::size_t batch);
+    // Forgets every leaf's binding: forward() then refuses until bind() is called again. fit() and the
+    // evaluation functions end with it, so that no binding outlives the memory it points into.
+    void unbind_all();
+    // forward() of only the nodes the given slots depend on (graph::forward(batch, outputs...)):
+    // leaves they do not need (targets, labels) need not be bound. backward() and loss() then refuse.
+    void forward_to(std::size_t batch, std::span<const std::size_t> output_slots);
     std::size_t batch() const { return batch_; }
 
     // Calls visit(layer, values) for every computed node's value after forward(), in tape order,
@@ -161,7 +172,6 @@ protected:
     std::vector<std::size_t> feed_sizes_;
     std::vector<std::size_t> overwritten_by_;  // npos, or the in-place slot that overwrote the value
     std::vector<std::vector<std::pair<std::size_t, std::size_t>>> penalised_;  // a penalty's weight blocks (offset, size)
-    std::vector<std::pair<std::size_t, std::function<void(std::size_t)>>> find_penalised_;
     std::vector<T> params_, param_grads_, state_, arena_;
     std::size_t capacity_ = 0, batch_ = 0;
     std::vector<bool> gradient_reused_;
@@ -171,6 +181,11 @@ protected:
     };
     std::vector<zeroing> zero_schedule_;
     bool plan_valid_ = false;
+    // forward_to(): the outputs it was last asked for, the slots those need, and whether the last
+    // forward was such a partial one.
+    std::vector<std::size_t> partial_outputs_;
+    std::vector<char> partial_runs_;
+    bool partial_forward_ = false;
     bool keep_intermediates_ = false;
     bool training_ = true;
     random_generator dropout_rng_;
@@ -179,6 +194,10 @@ protected:
 private:
     template <class Add>
     void for_each_owning_layer(Add&& add) const;
+    // The named tensors of every layer's blocks (blocks_of(info): its parameter or state blocks),
+    // laid out from `offsets`.
+    template <class BlocksOf>
+    std::vector<parameter_tensor> tensors_of(const std::vector<std::size_t>& offsets, BlocksOf blocks_of) const;
     void assign_parameters();
     // "dense with blocks 4x5, 4": how a layer's parameters are laid out, for messages.
     static std::string layout_text(const position_info& info);
@@ -189,7 +208,8 @@ private:
     // Only slots with parameters below them, or tracked inputs, get a gradient. In-place
     // operations share their input's value and gradient.
     void plan();
-    void check_feeds() const;
+    // Throws unless every leaf that `runs` marks (every leaf, when empty) is bound to a whole batch.
+    void check_feeds(std::span<const char> runs = {}) const;
     // The arguments of slot s's operation: its inputs', output's and parameters' memory.
     op_args<T> args_for(std::size_t s);
     void set_input(op_args<T>& a, std::size_t k, std::size_t q) const;

@@ -252,45 +252,44 @@ using operand_of = operand<typename N::shape, N::batched, N::feed, N::classes>;
 
 namespace detail {
 
-// A node reached in a walk: its type's index in the walked expression's order, and its address.
+// A node reached in a walk: its type's index in the walked expression's order, its address and
+// its identity.
 struct dag_entry {
     std::size_t type;
     const void* node;
+    node_id id;
 };
 
 // Per node type of an order, what a walk at run time needs: a table of functions, one per type,
 // instantiated side by side rather than one inside the next (a deep network would exceed the
-// compilers' instantiation-depth limit otherwise).
+// compilers' instantiation-depth limit otherwise). One function per type does both jobs (listing the
+// inputs, visiting the node): each such function is named by the whole order, and what a compiler
+// spends on a deep network is mostly in emitting such names.
 template <class Order>
 struct dag_walker;
 template <class... N>
 struct dag_walker<meta::type_list<N...>> {
     using order = meta::type_list<N...>;
-    using inputs_reader = std::size_t (*)(const void*, std::array<dag_entry, 2>&);
-    using id_reader = node_id (*)(const void*);
-
-    template <class Op, auto... In>
-    static std::size_t inputs_of(const node<Op, In...>& n, std::array<dag_entry, 2>& out) {
-        static_assert(sizeof...(In) <= 2, "typegrad: operations take at most two inputs");
-        constexpr std::array<std::size_t, sizeof...(In)> types{meta::index_in<type_of_value<In>, order>...};
-        std::size_t k = 0;
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            ((out[k] = dag_entry{types[k], &n.template input<I>()}, ++k), ...);
-        }(std::make_index_sequence<sizeof...(In)>{});
-        return k;
+    template <class M, std::size_t I>
+    static dag_entry input_entry(const M& n) {
+        const auto& in = n.template input<I>();
+        return {meta::index_in<meta::nth<I, typename M::input_types>, order>, &in, in.id};
     }
-    template <class M>
-    static std::size_t read_inputs(const void* p, std::array<dag_entry, 2>& out) {
-        return inputs_of(*static_cast<const M*>(p), out);
+    // With `inputs`: writes the node's inputs there and returns their count. Without: calls f(node).
+    template <class F, class M>
+    static std::size_t step(const void* p, F& f, std::array<dag_entry, 2>* inputs) {
+        const M& n = *static_cast<const M*>(p);
+        static_assert(M::arity <= 2, "typegrad: operations take at most two inputs");
+        if (!inputs) {
+            f(n);
+            return 0;
+        }
+        if constexpr (M::arity >= 1) (*inputs)[0] = input_entry<M, 0>(n);
+        if constexpr (M::arity == 2) (*inputs)[1] = input_entry<M, 1>(n);
+        return M::arity;
     }
-    template <class M>
-    static node_id read_id(const void* p) {
-        return static_cast<const M*>(p)->id;
-    }
-    static constexpr std::array<inputs_reader, sizeof...(N)> input_readers{&read_inputs<N>...};
-    static constexpr std::array<id_reader, sizeof...(N)> id_readers{&read_id<N>...};
     template <class F>
-    static constexpr std::array<void (*)(const void*, F&), sizeof...(N)> callers{[](const void* p, F& f) { f(*static_cast<const N*>(p)); }...};
+    static constexpr std::array<std::size_t (*)(const void*, F&, std::array<dag_entry, 2>*), sizeof...(N)> steps{&step<F, N>...};
 };
 
 }  // namespace detail
@@ -305,20 +304,21 @@ void visit_dag(const Root& root, F&& f, std::unordered_set<node_id>& seen) {
         detail::dag_entry entry;
         bool expanded;
     };
-    std::vector<pending> stack{{{Root::order::size - 1, &root}, false}};
+    std::vector<pending> stack{{{Root::order::size - 1, &root, root.id}, false}};
     std::array<detail::dag_entry, 2> inputs{};
+    constexpr auto& steps = walker::template steps<std::remove_reference_t<F>>;
     while (!stack.empty()) {
         pending& top = stack.back();
         const detail::dag_entry entry = top.entry;
-        if (seen.contains(walker::id_readers[entry.type](entry.node))) {
+        if (seen.contains(entry.id)) {
             stack.pop_back();
         } else if (top.expanded) {
-            seen.insert(walker::id_readers[entry.type](entry.node));
+            seen.insert(entry.id);
             stack.pop_back();
-            walker::template callers<std::remove_reference_t<F>>[entry.type](entry.node, f);
+            steps[entry.type](entry.node, f, nullptr);
         } else {
             top.expanded = true;
-            const std::size_t count = walker::input_readers[entry.type](entry.node, inputs);
+            const std::size_t count = steps[entry.type](entry.node, f, &inputs);
             for (std::size_t k = count; k-- > 0;) stack.push_back({inputs[k], false});  // the first input on top: walked first
         }
     }

@@ -110,13 +110,13 @@ private:
 };
 
 // The confusion matrix of the classifier `logits` (a rank-1 node of the graph) over `data`: the
-// same arguments, evaluation (evaluation mode, batches of `batch_size`) and label checks as
+// same arguments, evaluation (evaluation mode, only what `logits` needs) and label checks as
 // tg::accuracy. A one-output `logits` is a binary classifier with two classes.
-template <class Graph, class T, class Target, class Input, class Labels, class Logits>
-confusion_matrix confusion_matrix_of(Graph& graph, const dataset<T, Target>& data, const Input& input, const Labels& labels,
-                                     const Logits& logits, std::size_t batch_size) {
+template <class Graph, class T, class Target, class Input, class Logits>
+confusion_matrix confusion_matrix_of(Graph& graph, const dataset<T, Target>& data, const Input& input, const Logits& logits,
+                                     const evaluation_options& options = {}) {
     confusion_matrix matrix{classes_of<Logits>};
-    for_each_prediction(graph, data, input, labels, logits, batch_size, "confusion_matrix_of()",
+    for_each_prediction(graph, data, input, logits, options, "confusion_matrix_of()",
                         [&](std::size_t true_class, std::size_t predicted) { matrix.add(true_class, predicted); });
     return matrix;
 }

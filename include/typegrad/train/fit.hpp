@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <typegrad/expr/node.hpp>
 #include <typegrad/train/checkpoint.hpp>
 #include <typegrad/train/dataset.hpp>
 #include <typegrad/train/evaluation_pass.hpp>
@@ -77,24 +78,46 @@ std::size_t correct_predictions(Graph& graph, const Logits& logits, std::span<co
 
 }  // namespace detail
 
-// Mean loss, and accuracy when `logits` is given, over a dataset in order, in evaluation mode (no dropout).
-template <class Graph, class T, class Target, class Input, class TargetLeaf, class Logits = no_logits>
-evaluation evaluate(Graph& graph, const dataset<T, Target>& data, const Input& input, const TargetLeaf& target, std::size_t batch_size,
-                    const Logits& logits = {}) {
+namespace detail {
+
+template <class Graph, class T, class Target, class Input, class TargetLeaf, class Logits>
+evaluation evaluate(Graph& graph, const dataset<T, Target>& data, const Input& input, const TargetLeaf& target, const Logits& logits,
+                    const evaluation_options& options) {
     constexpr bool classifier = !std::is_same_v<Logits, no_logits>;
     if constexpr (classifier) require_one_label_per_sample(data, "evaluate");
     double total = 0;
     std::size_t correct = 0;
-    evaluation_pass(graph, data, input, target, batch_size, "evaluate", [&](std::size_t first, std::size_t count) {
+    evaluation_pass(graph, data, input, target, options, "evaluate", [&](std::size_t first, std::size_t count) {
         total += double(graph.loss()) * double(count);
-        if constexpr (classifier) correct += detail::correct_predictions(graph, logits, data.targets_of(first, count), count);
+        if constexpr (classifier) correct += correct_predictions(graph, logits, data.targets_of(first, count), count);
     });
     return {total / double(data.size()), classifier ? double(correct) / double(data.size()) : not_measured};
 }
 
+}  // namespace detail
+
+// Mean loss, and accuracy when `logits` is given, over a dataset in order, in evaluation mode (no
+// dropout; batch normalisation's running statistics).
+template <class Graph, class T, class Target, class Input, class TargetLeaf, expression Logits>
+evaluation evaluate(Graph& graph, const dataset<T, Target>& data, const Input& input, const TargetLeaf& target, const Logits& logits,
+                    const evaluation_options& options = {}) {
+    return detail::evaluate(graph, data, input, target, logits, options);
+}
 template <class Graph, class T, class Target, class Input, class TargetLeaf>
-double evaluate_loss(Graph& graph, const dataset<T, Target>& data, const Input& input, const TargetLeaf& target, std::size_t batch_size) {
-    return evaluate(graph, data, input, target, batch_size).loss;
+evaluation evaluate(Graph& graph, const dataset<T, Target>& data, const Input& input, const TargetLeaf& target, const evaluation_options& options = {}) {
+    return detail::evaluate(graph, data, input, target, no_logits{}, options);
+}
+
+// A training set with the validation set fit() evaluates after each epoch (early stopping, the
+// best weights kept): fit(graph, opt, with_validation(train, validation), input, target, ...).
+template <class T, class Target>
+struct validated_data {
+    const dataset<T, Target>& train;
+    const dataset<T, Target>& validation;
+};
+template <class T, class Target>
+validated_data<T, Target> with_validation(const dataset<T, Target>& train, const dataset<T, Target>& validation) {
+    return {train, validation};
 }
 
 namespace detail {
@@ -112,14 +135,27 @@ epoch_report report_of(const Graph& graph, const fit_state<V>& state, const std:
     return report;
 }
 
-}  // namespace detail
+template <class T, class Target>
+const dataset<T, Target>& training_set(const dataset<T, Target>& data) {
+    return data;
+}
+template <class T, class Target>
+const dataset<T, Target>& training_set(const validated_data<T, Target>& data) {
+    return data.train;
+}
+template <class T, class Target>
+const dataset<T, Target>* validation_set(const dataset<T, Target>&) {
+    return nullptr;
+}
+template <class T, class Target>
+const dataset<T, Target>* validation_set(const validated_data<T, Target>& data) {
+    return &data.validation;
+}
 
-// Trains on `data`; with a non-null `validation`, evaluates it after each epoch for early stopping.
-// `logits` (optional) is the classifier's output node, for training and validation accuracy.
-// Returns the history of the run: with fit_options::resume, the epochs before the checkpoint too.
-template <class Graph, class Opt, class T, class Target, class Input, class TargetLeaf, class Logits = no_logits>
-std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& data, const dataset<T, Target>* validation, const Input& input,
-                              const TargetLeaf& target, const fit_options& options, const Logits& logits = {}) {
+// fit()'s loop, with `validation` null when there is none and `logits` no_logits{} when not a classifier.
+template <class Graph, class Opt, class T, class Target, class Input, class TargetLeaf, class Logits>
+std::vector<epoch_report> train(Graph& graph, Opt& opt, const dataset<T, Target>& data, const dataset<T, Target>* validation, const Input& input,
+                              const TargetLeaf& target, const Logits& logits, const fit_options& options) {
     using V = typename Graph::value_type;
     constexpr bool classifier = !std::is_same_v<Logits, no_logits>;
     constexpr bool has_rate = requires { opt.set_learning_rate(1.0); opt.options().learning_rate; };
@@ -131,9 +167,11 @@ std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& 
     if (options.clip_value < 0) throw std::invalid_argument("typegrad: fit: clip_value must not be negative");
     if (!checkpointable && (!options.checkpoint.empty() || !options.resume.empty()))
         throw std::invalid_argument("typegrad: fit: checkpoints need an optimiser with state() and set_state() (train/optimizer.hpp)");
-    if (validation) validation->validate();
+    require_samples_of(data, input, "fit");
+    if (validation) require_samples_of(*validation, input, "fit (validation set)");
 
     minibatches<T, Target> batches{data, options.batch_size, options.seed, options.shuffle};
+    const unbind_at_exit<Graph> unbinding{graph};  // the leaves point into `batches`
     graph.reserve(options.batch_size);
     const std::vector<parameter_tensor> tensors = graph.parameter_tensors();
     fit_state<V> state;
@@ -208,7 +246,7 @@ std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& 
         epoch_report report = detail::report_of(graph, state, tensors, classifier);
         report.learning_rate = learning_rate;
         if (validation) {
-            const evaluation v = evaluate(graph, *validation, input, target, options.batch_size, logits);
+            const evaluation v = detail::evaluate(graph, *validation, input, target, logits, {.batch_size = options.batch_size});
             report.validation_loss = v.loss;
             report.validation_accuracy = v.accuracy;
             if (v.loss < state.best_loss) {
@@ -243,10 +281,23 @@ std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& 
     return state.history;
 }
 
-template <class Graph, class Opt, class T, class Target, class Input, class TargetLeaf>
-std::vector<epoch_report> fit(Graph& graph, Opt& opt, const dataset<T, Target>& data, const Input& input, const TargetLeaf& target,
+}  // namespace detail
+
+// What fit() trains on: a dataset, or with_validation(train, validation).
+template <class Data>
+concept training_data = requires(const Data& data) { *detail::validation_set(data); };
+
+// Trains on `data` (with a validation set, evaluated after each epoch for early stopping).
+// `logits`, if given, is the classifier's output node, for training and validation accuracy.
+// Returns the history of the run: with fit_options::resume, the epochs before the checkpoint too.
+template <class Graph, class Opt, training_data Data, class Input, class TargetLeaf, expression Logits>
+std::vector<epoch_report> fit(Graph& graph, Opt& opt, const Data& data, const Input& input, const TargetLeaf& target, const Logits& logits,
                               const fit_options& options) {
-    return fit(graph, opt, data, static_cast<const dataset<T, Target>*>(nullptr), input, target, options);
+    return detail::train(graph, opt, detail::training_set(data), detail::validation_set(data), input, target, logits, options);
+}
+template <class Graph, class Opt, training_data Data, class Input, class TargetLeaf>
+std::vector<epoch_report> fit(Graph& graph, Opt& opt, const Data& data, const Input& input, const TargetLeaf& target, const fit_options& options) {
+    return detail::train(graph, opt, detail::training_set(data), detail::validation_set(data), input, target, no_logits{}, options);
 }
 
 }  // namespace typegrad

@@ -10,13 +10,12 @@ namespace typegrad {
 
 // Fraction of samples whose highest-scoring class (`logits`, a rank-1 node of the graph) is the label.
 // A one-output `logits` is read as a binary classifier: class 1 when the logit is positive.
-// Runs in evaluation mode (no dropout). Throws std::invalid_argument for an empty dataset or a
+// Runs in evaluation mode (no dropout), computing only `logits` and what it needs. Throws std::invalid_argument for an empty dataset or a
 // label that is not a class of `logits`.
-template <class Graph, class T, class Target, class Input, class Labels, class Logits>
-double accuracy(Graph& graph, const dataset<T, Target>& data, const Input& input, const Labels& labels, const Logits& logits,
-                std::size_t batch_size) {
+template <class Graph, class T, class Target, class Input, class Logits>
+double accuracy(Graph& graph, const dataset<T, Target>& data, const Input& input, const Logits& logits, const evaluation_options& options = {}) {
     std::size_t correct = 0;
-    for_each_prediction(graph, data, input, labels, logits, batch_size, "accuracy()",
+    for_each_prediction(graph, data, input, logits, options, "accuracy()",
                         [&](std::size_t true_class, std::size_t predicted) { correct += true_class == predicted; });
     return double(correct) / double(data.size());
 }

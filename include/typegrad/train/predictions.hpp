@@ -73,21 +73,20 @@ void require_one_label_per_sample(const dataset<T, Target>& data, std::string_vi
                                     std::to_string(data.target_size));
 }
 
-// Runs the graph over `data` in batches of `batch_size`, in order and in evaluation mode (no
-// dropout), and calls visit(true_class, predicted_class) for every sample. Every label is checked
-// before the graph runs, so a bad label is reported as such rather than by a loss kernel.
-// `caller` names the metric in error messages.
-template <class Graph, class T, class Target, class Input, class Labels, class Logits, class Visit>
-void for_each_prediction(Graph& graph, const dataset<T, Target>& data, const Input& input, const Labels& labels, const Logits& logits,
-                         std::size_t batch_size, std::string_view caller, Visit&& visit) {
+// Runs the graph over `data` in batches, in order and in evaluation mode, computing only `logits`
+// and what it depends on (no labels bound), and calls visit(true_class, predicted_class) for every
+// sample. Every label is checked before the graph runs. `caller` names the metric in error messages.
+template <class Graph, class T, class Target, class Input, class Logits, class Visit>
+void for_each_prediction(Graph& graph, const dataset<T, Target>& data, const Input& input, const Logits& logits, const evaluation_options& options,
+                         std::string_view caller, Visit&& visit) {
     static_assert(Logits::shape::rank == 1, "typegrad: a classifier's logits must be a rank-1 node (one score per class)");
     constexpr std::size_t classes = classes_of<Logits>;
-    data.validate();
+    detail::require_samples_of(data, input, caller);
     require_one_label_per_sample(data, caller);
     if (data.size() == 0) throw std::invalid_argument("typegrad: " + std::string(caller) + ": the dataset is empty");
     for (std::size_t i = 0; i < data.size(); ++i) class_of_label(data.targets[i], classes, i, caller);
 
-    evaluation_pass(graph, data, input, labels, batch_size, caller, [&](std::size_t first, std::size_t count) {
+    prediction_pass(graph, std::span<const T>(data.features), input, logits, options, caller, [&](std::size_t first, std::size_t count) {
         for_each_predicted_class(graph, logits, count,
                                  [&](std::size_t i, std::size_t predicted) { visit(static_cast<std::size_t>(data.targets[first + i]), predicted); });
     });
