@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include <typegrad/kernels/gemm.hpp>
+#include <typegrad/io/safetensors.hpp>
 #include <typegrad/kernels/init.hpp>
 
 namespace typegrad {
@@ -405,12 +406,6 @@ std::vector<parameter_tensor> tape_runtime<T>::state_tensors() const {
 
 namespace {
 
-std::string shape_text(const std::vector<std::size_t>& shape) {
-    std::string text = "(";
-    for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-    return text + ")";
-}
-
 // For each of `to`'s tensors, the tensor of the same name and shape in `from`.
 std::vector<const parameter_tensor*> counterparts(const std::vector<parameter_tensor>& to, const std::vector<parameter_tensor>& from,
                                                   std::string_view what) {
@@ -419,10 +414,10 @@ std::vector<const parameter_tensor*> counterparts(const std::vector<parameter_te
         const auto it = std::find_if(from.begin(), from.end(), [&](const parameter_tensor& t) { return t.name == tensor.name; });
         if (it == from.end())
             throw std::invalid_argument("typegrad: copy_parameters_from(): the source graph has no " + std::string(what) + " tensor '" + tensor.name +
-                                        "' " + shape_text(tensor.shape));
+                                        "' " + io::shape_text(tensor.shape));
         if (it->shape != tensor.shape)
             throw std::invalid_argument("typegrad: copy_parameters_from(): " + std::string(what) + " tensor '" + tensor.name + "' is " +
-                                        shape_text(tensor.shape) + " here but " + shape_text(it->shape) + " in the source graph");
+                                        io::shape_text(tensor.shape) + " here but " + io::shape_text(it->shape) + " in the source graph");
         found.push_back(&*it);
     }
     return found;

@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE(copying_weights_between_different_networks_names_the_tensor
     auto other = tg::compile<float>(wider);
     const std::vector<float> before(other.parameters().begin(), other.parameters().end());
     BOOST_CHECK_EXCEPTION(other.copy_parameters_from(net), std::invalid_argument,
-                          [](const std::invalid_argument& e) { return message_has(e, {"parameter tensor '0.weight'", "(16, 4) here but (8, 4)"}); });
+                          [](const std::invalid_argument& e) { return message_has(e, {"parameter tensor '0.weight'", "[16, 4] here but [8, 4]"}); });
     BOOST_TEST(std::equal(before.begin(), before.end(), other.parameters().begin()));  // nothing half-copied
 }
 
