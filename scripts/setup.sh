@@ -9,8 +9,9 @@ TYPEGRAD_PACKAGES=(g++ clang libclang-rt-14-dev meson ninja-build pkg-config pyt
 # PyTorch in Python, kept apart so that scripts/demo does not pull it in: the test suite's round trip of
 # model files (tests/io/torch_roundtrip.py) and the benchmarks' pytorch peer (bench/peers/pytorch_workloads.py)
 # use it, and each is skipped without it; the install suite runs examples/digits.cpp on scikit-learn's
-# digits table (python3-sklearn).
-TYPEGRAD_TEST_PACKAGES=(python3-torch python3-numpy python3-sklearn)
+# digits table (python3-sklearn); the galaxy job's test writes its defective files with h5py
+# (python3-h5py), as scientists write theirs.
+TYPEGRAD_TEST_PACKAGES=(python3-torch python3-numpy python3-sklearn python3-h5py)
 
 # The peers that scripts/bench measures typegrad against (not needed by the tests or the demo).
 TYPEGRAD_BENCH_PACKAGES=(libtorch-dev libdlib-dev)
@@ -34,5 +35,17 @@ configure() {
     shift 2
     if [ ! -f "$dir/build.ninja" ]; then
         CXX=$compiler meson setup "$dir" "$@"
+    fi
+}
+
+# build_release <program>: builds one program of build/release (configured once), printing the build's
+# log and failing when it does not build.
+build_release() {
+    local program=$1
+    configure build/release g++ --buildtype=release
+    if ! meson compile -C build/release "$program" > "build/release/$program-build.log" 2>&1; then
+        cat "build/release/$program-build.log"
+        echo "error: building $program failed (log above)" >&2
+        exit 1
     fi
 }

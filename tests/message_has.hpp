@@ -6,10 +6,12 @@
 #include <exception>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 namespace typegrad::testing {
 
-inline bool message_has(const std::exception& e, std::initializer_list<std::string> parts) {
+template <class Parts>
+bool message_has_all(const std::exception& e, const Parts& parts) {
     const std::string text = e.what();
     for (const auto& part : parts)
         if (text.find(part) == std::string::npos) {
@@ -17,6 +19,13 @@ inline bool message_has(const std::exception& e, std::initializer_list<std::stri
             return false;
         }
     return true;
+}
+
+inline bool message_has(const std::exception& e, std::initializer_list<std::string> parts) { return message_has_all(e, parts); }
+
+// The predicate BOOST_CHECK_EXCEPTION takes: BOOST_CHECK_EXCEPTION(f(), io_error, message_says({"data.h5", "(3, 2)"})).
+inline auto message_says(std::initializer_list<std::string> parts) {
+    return [parts = std::vector<std::string>(parts)](const std::exception& e) { return message_has_all(e, parts); };
 }
 
 }  // namespace typegrad::testing

@@ -14,14 +14,17 @@
 #include <typegrad/autodiff/declared_inputs.hpp>
 #include <typegrad/autodiff/gradient_check.hpp>
 #include <typegrad/train/adam.hpp>
+#include <typegrad/train/augmented.hpp>
 #include <typegrad/train/checkpoint.hpp>
 #include <typegrad/train/class_weights.hpp>
 #include <typegrad/train/classification_report.hpp>
 #include <typegrad/train/confusion_matrix.hpp>
 #include <typegrad/train/dataset.hpp>
 #include <typegrad/train/evaluation_mode.hpp>
+#include <typegrad/train/batch_loader.hpp>
 #include <typegrad/train/fit.hpp>
 #include <typegrad/train/gradient_clipping.hpp>
+#include <typegrad/train/hdf5_dataset.hpp>
 #include <typegrad/train/history.hpp>
 #include <typegrad/train/learning_rate_schedule.hpp>
 #include <typegrad/train/metrics.hpp>

@@ -12,7 +12,9 @@ std::mutex& hdf5_lock() {
 }  // namespace
 
 hdf5_session::hdf5_session() : lock_{hdf5_lock()} {
-    static bool printing_off = false;  // guarded by the lock
+    // Per thread: a thread-safe HDF5 build (Debian's serial one is) keeps an error stack, and its
+    // printing setting, per thread, so a reading thread must turn it off for itself.
+    thread_local bool printing_off = false;
     if (!printing_off) {
         H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
         printing_off = true;

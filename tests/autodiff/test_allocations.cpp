@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(training_steps_allocate_nothing_after_the_first) {
     const auto data = make_data(200);  // 200 = 3 batches of 64 and a partial batch of 8
     auto net = tg::compile<float>(make_loss());
     tg::sgd<float> opt{{.learning_rate = 0.05, .momentum = 0.9, .nesterov = true}};
-    tg::minibatches<float, std::int32_t> batches{data, 64, 7};
+    tg::minibatches<tg::dataset<float, std::int32_t>> batches{data, 64, 7};
     auto train_epoch = [&] {
         batches.start_epoch();
         while (batches.next()) {

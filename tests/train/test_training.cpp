@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(minibatches_visit_every_sample_once_and_keep_the_partial_ba
         data.features.insert(data.features.end(), {float(i), float(-i)});
         data.targets.push_back(i);
     }
-    tg::minibatches<float, std::int32_t> batches{data, 4, 11};
+    tg::minibatches<tg::dataset<float, std::int32_t>> batches{data, 4, 11};
     BOOST_TEST(batches.batches_per_epoch() == 3u);
     std::vector<std::vector<std::int32_t>> epochs;
     for (int epoch = 0; epoch < 2; ++epoch) {
@@ -59,7 +59,7 @@ BOOST_AUTO_TEST_CASE(minibatches_visit_every_sample_once_and_keep_the_partial_ba
         epochs.push_back(seen);
     }
     BOOST_TEST(epochs[0] != epochs[1]);  // reshuffled each epoch
-    tg::minibatches<float, std::int32_t> same_seed{data, 4, 11};
+    tg::minibatches<tg::dataset<float, std::int32_t>> same_seed{data, 4, 11};
     same_seed.start_epoch();
     std::vector<std::int32_t> replay;
     while (same_seed.next()) replay.insert(replay.end(), same_seed.targets().begin(), same_seed.targets().end());

@@ -24,14 +24,16 @@
 // Fletcher-32 checksum on every chunk of data, so overwritten data is found when it is read; data
 // without a checksum cannot be checked), a wrong rank,
 // shape or element type, datasets of different lengths, a label out of range (naming its sample). HDF5
-// never prints its error stack (its automatic printing is turned off for the process at the first
-// reader or writer); its innermost message ends the io_error's text. (The HDF5 library
+// never prints its error stack (its automatic printing is turned off by typegrad's first HDF5 call in
+// each thread: a thread-safe HDF5 keeps that setting per thread); its innermost message ends the
+// io_error's text. (The HDF5 library
 // itself is not hardened against files crafted to break it, as typegrad's own readers are by fuzzing:
 // read files of known origin.)
 //
-// Threads: Debian's HDF5 is the serial build, which is not thread-safe. All of typegrad's HDF5 calls
-// take one process-wide lock, so readers and writers in different threads take turns; one reader is
-// meant to be used from one thread at a time (a background loader), and other code must not call
+// Threads: Debian's serial HDF5 is built thread-safe (one lock inside the library), other builds
+// are not, so all of typegrad's HDF5 calls take one process-wide lock of their own: readers and
+// writers in different threads take turns. One reader is meant to be used from one thread at a time
+// (a batch_loader's reading thread), and with a build that is not thread-safe other code must not call
 // HDF5 while a typegrad reader is working.
 #include <cstddef>
 #include <cstdint>

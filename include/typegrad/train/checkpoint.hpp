@@ -76,6 +76,18 @@ struct run_parts {
 // A 64-bit hash of the training data (features, then targets), to refuse resuming on other data.
 std::uint64_t checkpoint_fingerprint(std::span<const std::byte> features, std::span<const std::byte> targets);
 
+namespace detail {
+// What checkpoints record of the training data, to refuse resuming on other data: an in-memory
+// dataset's bytes, or what a streamed source gives for itself.
+template <class Data>
+std::uint64_t fingerprint_of(const Data& data) {
+    if constexpr (requires { data.fingerprint(); })
+        return data.fingerprint();
+    else
+        return checkpoint_fingerprint(std::as_bytes(std::span(data.features)), std::as_bytes(std::span(data.targets)));
+}
+}  // namespace detail
+
 // A generator's state as the checkpoint's metadata holds it: its four words in hex, then its spare
 // normal deviate or "-".
 std::string checkpoint_text(const random_generator::state_type& generator);
@@ -97,9 +109,9 @@ extern template void write_checkpoint<double>(const std::string&, const run_part
 extern template void read_checkpoint<float>(const std::string&, run_parts<float>&, fit_state<float>&);
 extern template void read_checkpoint<double>(const std::string&, run_parts<double>&, fit_state<double>&);
 
-template <class Graph, class Opt, class T, class Target, class V = typename Graph::value_type>
+template <class Graph, class Opt, class Data, class V = typename Graph::value_type>
     requires checkpointable_optimizer<Opt, V>
-void save_checkpoint(const std::string& path, const Graph& graph, const Opt& opt, const minibatches<T, Target>& batches, const fit_state<V>& state) {
+void save_checkpoint(const std::string& path, const Graph& graph, const Opt& opt, const minibatches<Data>& batches, const fit_state<V>& state) {
     const run_parts<V> run{graph.parameter_tensors(),
                            {graph.parameters().begin(), graph.parameters().end()},
                            graph.state_tensors(),
@@ -113,9 +125,9 @@ void save_checkpoint(const std::string& path, const Graph& graph, const Opt& opt
 }
 
 // Restores a run from `path`, all of it or (with an io::io_error naming every difference) nothing.
-template <class Graph, class Opt, class T, class Target, class V = typename Graph::value_type>
+template <class Graph, class Opt, class Data, class V = typename Graph::value_type>
     requires checkpointable_optimizer<Opt, V>
-void load_checkpoint(const std::string& path, Graph& graph, Opt& opt, minibatches<T, Target>& batches, fit_state<V>& state) {
+void load_checkpoint(const std::string& path, Graph& graph, Opt& opt, minibatches<Data>& batches, fit_state<V>& state) {
     run_parts<V> run{graph.parameter_tensors(), std::vector<V>(graph.parameter_count()), graph.state_tensors(), std::vector<V>(graph.state().size()),
                      opt.state(), std::vector<std::size_t>(batches.order().size()), 0, {}, {}};
     read_checkpoint(path, run, state);

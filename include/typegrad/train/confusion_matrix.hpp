@@ -112,8 +112,8 @@ private:
 // The confusion matrix of the classifier `logits` (a rank-1 node of the graph) over `data`: the
 // same arguments, evaluation (evaluation mode, only what `logits` needs) and label checks as
 // tg::accuracy. A one-output `logits` is a binary classifier with two classes.
-template <class Graph, class T, class Target, class Input, class Logits>
-confusion_matrix confusion_matrix_of(Graph& graph, const dataset<T, Target>& data, const Input& input, const Logits& logits,
+template <class Graph, sample_source Data, class Input, class Logits>
+confusion_matrix confusion_matrix_of(Graph& graph, const Data& data, const Input& input, const Logits& logits,
                                      const evaluation_options& options = {}) {
     confusion_matrix matrix{classes_of<Logits>};
     for_each_prediction(graph, data, input, logits, options, "confusion_matrix_of()",

@@ -12,6 +12,10 @@ namespace typegrad {
 
 template <class T, class Target = T>
 struct dataset {
+    using value_type = T;
+    using target_type = Target;
+    static constexpr bool streamed = false;  // in memory (train/hdf5_dataset.hpp is streamed)
+
     std::size_t feature_size = 0;
     std::size_t target_size = 1;
     std::vector<T> features{};

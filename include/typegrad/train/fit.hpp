@@ -1,7 +1,8 @@
 #pragma once
-// fit(): the usual training loop over minibatches, with an optional validation set (early stopping
-// that keeps the best weights), a learning-rate schedule, gradient clipping, a per-epoch history with
-// per-layer norms, checkpoints to resume from, a cooperative stop (signals) and a NaN/Inf guard.
+// fit(): the usual training loop over minibatches of a data set in memory or streamed from a file,
+// with an optional validation set (early stopping that keeps the best weights), a learning-rate
+// schedule, gradient clipping, a per-epoch history with per-layer norms, checkpoints to resume from, a
+// cooperative stop (signals) and a NaN/Inf guard.
 // It only calls public steps (bind, forward, backward, step), so a user can write the same loop by hand.
 #include <algorithm>
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include <typegrad/expr/node.hpp>
+#include <typegrad/train/batch_loader.hpp>
 #include <typegrad/train/checkpoint.hpp>
 #include <typegrad/train/dataset.hpp>
 #include <typegrad/train/evaluation_pass.hpp>
@@ -59,6 +61,10 @@ struct fit_options {
     // checkpoint where it stands, within the epoch if need be, and returns the history with the last
     // report marked interrupted. The weights are left as they are (early stopping's best are not restored).
     const std::atomic<bool>* stop = nullptr;
+    // Batches a streamed or augmented source (train/hdf5_dataset.hpp, train/augmented.hpp) reads ahead
+    // on a thread of its own, so that reading overlaps training; 0: read on the training thread. An
+    // in-memory dataset is gathered on the training thread (a copy: cheaper than handing it over).
+    std::size_t prefetch = 2;
 };
 
 struct evaluation {
@@ -80,43 +86,43 @@ std::size_t correct_predictions(Graph& graph, const Logits& logits, std::span<co
 
 namespace detail {
 
-template <class Graph, class T, class Target, class Input, class TargetLeaf, class Logits>
-evaluation evaluate(Graph& graph, const dataset<T, Target>& data, const Input& input, const TargetLeaf& target, const Logits& logits,
-                    const evaluation_options& options) {
+template <class Graph, class Data, class Input, class TargetLeaf, class Logits>
+evaluation evaluate(Graph& graph, const Data& data, const Input& input, const TargetLeaf& target, const Logits& logits, const evaluation_options& options) {
     constexpr bool classifier = !std::is_same_v<Logits, no_logits>;
     if constexpr (classifier) require_one_label_per_sample(data, "evaluate");
     double total = 0;
     std::size_t correct = 0;
-    evaluation_pass(graph, data, input, target, options, "evaluate", [&](std::size_t first, std::size_t count) {
+    evaluation_pass(graph, data, input, target, options, "evaluate", [&](std::size_t, std::size_t count, auto targets) {
         total += double(graph.loss()) * double(count);
-        if constexpr (classifier) correct += correct_predictions(graph, logits, data.targets_of(first, count), count);
+        if constexpr (classifier) correct += correct_predictions(graph, logits, targets, count);
     });
     return {total / double(data.size()), classifier ? double(correct) / double(data.size()) : not_measured};
 }
 
 }  // namespace detail
 
-// Mean loss, and accuracy when `logits` is given, over a dataset in order, in evaluation mode (no
-// dropout; batch normalisation's running statistics).
-template <class Graph, class T, class Target, class Input, class TargetLeaf, expression Logits>
-evaluation evaluate(Graph& graph, const dataset<T, Target>& data, const Input& input, const TargetLeaf& target, const Logits& logits,
+// Mean loss, and accuracy when `logits` is given, over a data set (in memory or streamed) in order,
+// in evaluation mode (no dropout; batch normalisation's running statistics).
+template <class Graph, sample_source Data, class Input, class TargetLeaf, expression Logits>
+evaluation evaluate(Graph& graph, const Data& data, const Input& input, const TargetLeaf& target, const Logits& logits,
                     const evaluation_options& options = {}) {
     return detail::evaluate(graph, data, input, target, logits, options);
 }
-template <class Graph, class T, class Target, class Input, class TargetLeaf>
-evaluation evaluate(Graph& graph, const dataset<T, Target>& data, const Input& input, const TargetLeaf& target, const evaluation_options& options = {}) {
+template <class Graph, sample_source Data, class Input, class TargetLeaf>
+evaluation evaluate(Graph& graph, const Data& data, const Input& input, const TargetLeaf& target, const evaluation_options& options = {}) {
     return detail::evaluate(graph, data, input, target, no_logits{}, options);
 }
 
 // A training set with the validation set fit() evaluates after each epoch (early stopping, the
 // best weights kept): fit(graph, opt, with_validation(train, validation), input, target, ...).
-template <class T, class Target>
+// Either may be in memory or streamed.
+template <sample_source Train, sample_source Validation>
 struct validated_data {
-    const dataset<T, Target>& train;
-    const dataset<T, Target>& validation;
+    const Train& train;
+    const Validation& validation;
 };
-template <class T, class Target>
-validated_data<T, Target> with_validation(const dataset<T, Target>& train, const dataset<T, Target>& validation) {
+template <sample_source Train, sample_source Validation>
+validated_data<Train, Validation> with_validation(const Train& train, const Validation& validation) {
     return {train, validation};
 }
 
@@ -135,27 +141,28 @@ epoch_report report_of(const Graph& graph, const fit_state<V>& state, const std:
     return report;
 }
 
-template <class T, class Target>
-const dataset<T, Target>& training_set(const dataset<T, Target>& data) {
+template <sample_source Data>
+const Data& training_set(const Data& data) {
     return data;
 }
-template <class T, class Target>
-const dataset<T, Target>& training_set(const validated_data<T, Target>& data) {
+template <class Train, class Validation>
+const Train& training_set(const validated_data<Train, Validation>& data) {
     return data.train;
 }
-template <class T, class Target>
-const dataset<T, Target>* validation_set(const dataset<T, Target>&) {
+// None: a null pointer to a type that can be evaluated (an augmented training source cannot).
+template <sample_source Data>
+const dataset<typename Data::value_type, typename Data::target_type>* validation_set(const Data&) {
     return nullptr;
 }
-template <class T, class Target>
-const dataset<T, Target>* validation_set(const validated_data<T, Target>& data) {
+template <class Train, class Validation>
+const Validation* validation_set(const validated_data<Train, Validation>& data) {
     return &data.validation;
 }
 
 // fit()'s loop, with `validation` null when there is none and `logits` no_logits{} when not a classifier.
-template <class Graph, class Opt, class T, class Target, class Input, class TargetLeaf, class Logits>
-std::vector<epoch_report> train(Graph& graph, Opt& opt, const dataset<T, Target>& data, const dataset<T, Target>* validation, const Input& input,
-                              const TargetLeaf& target, const Logits& logits, const fit_options& options) {
+template <class Graph, class Opt, class Data, class Validation, class Input, class TargetLeaf, class Logits>
+std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const Validation* validation, const Input& input, const TargetLeaf& target,
+                                const Logits& logits, const fit_options& options) {
     using V = typename Graph::value_type;
     constexpr bool classifier = !std::is_same_v<Logits, no_logits>;
     constexpr bool has_rate = requires { opt.set_learning_rate(1.0); opt.options().learning_rate; };
@@ -168,9 +175,13 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const dataset<T, Target>
     if (!checkpointable && (!options.checkpoint.empty() || !options.resume.empty()))
         throw std::invalid_argument("typegrad: fit: checkpoints need an optimiser with state() and set_state() (train/optimizer.hpp)");
     require_samples_of(data, input, "fit");
-    if (validation) require_samples_of(*validation, input, "fit (validation set)");
+    require_targets_of(data, target, "fit");
+    if (validation) {
+        require_samples_of(*validation, input, "fit (validation set)");
+        require_targets_of(*validation, target, "fit (validation set)");
+    }
 
-    minibatches<T, Target> batches{data, options.batch_size, options.seed, options.shuffle};
+    minibatches<Data> batches{data, options.batch_size, options.seed, options.shuffle, options.prefetch};
     const unbind_at_exit<Graph> unbinding{graph};  // the leaves point into `batches`
     graph.reserve(options.batch_size);
     const std::vector<parameter_tensor> tensors = graph.parameter_tensors();
@@ -180,7 +191,7 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const dataset<T, Target>
     state.gradient_norm_sums.assign(tensors.size(), 0.0);
     if constexpr (has_rate) state.base_learning_rate = opt.options().learning_rate;
     if (!options.checkpoint.empty() || !options.resume.empty())
-        state.data_fingerprint = checkpoint_fingerprint(std::as_bytes(std::span(data.features)), std::as_bytes(std::span(data.targets)));
+        state.data_fingerprint = fingerprint_of(data);
     if constexpr (checkpointable)
         if (!options.resume.empty()) load_checkpoint(options.resume, graph, opt, batches, state);
     const std::string kept = options.checkpoint.empty() ? "" : "; the checkpoint file " + options.checkpoint + " was not overwritten";
@@ -246,7 +257,7 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const dataset<T, Target>
         epoch_report report = detail::report_of(graph, state, tensors, classifier);
         report.learning_rate = learning_rate;
         if (validation) {
-            const evaluation v = detail::evaluate(graph, *validation, input, target, logits, {.batch_size = options.batch_size});
+            const evaluation v = detail::evaluate(graph, *validation, input, target, logits, {.batch_size = options.batch_size, .prefetch = options.prefetch});
             report.validation_loss = v.loss;
             report.validation_accuracy = v.accuracy;
             if (v.loss < state.best_loss) {
@@ -283,7 +294,7 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const dataset<T, Target>
 
 }  // namespace detail
 
-// What fit() trains on: a dataset, or with_validation(train, validation).
+// What fit() trains on: a data set (in memory or streamed), or with_validation(train, validation).
 template <class Data>
 concept training_data = requires(const Data& data) { *detail::validation_set(data); };
 

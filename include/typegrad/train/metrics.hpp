@@ -12,8 +12,8 @@ namespace typegrad {
 // A one-output `logits` is read as a binary classifier: class 1 when the logit is positive.
 // Runs in evaluation mode (no dropout), computing only `logits` and what it needs. Throws std::invalid_argument for an empty dataset or a
 // label that is not a class of `logits`.
-template <class Graph, class T, class Target, class Input, class Logits>
-double accuracy(Graph& graph, const dataset<T, Target>& data, const Input& input, const Logits& logits, const evaluation_options& options = {}) {
+template <class Graph, sample_source Data, class Input, class Logits>
+double accuracy(Graph& graph, const Data& data, const Input& input, const Logits& logits, const evaluation_options& options = {}) {
     std::size_t correct = 0;
     for_each_prediction(graph, data, input, logits, options, "accuracy()",
                         [&](std::size_t true_class, std::size_t predicted) { correct += true_class == predicted; });

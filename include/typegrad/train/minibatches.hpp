@@ -1,7 +1,9 @@
 #pragma once
-// Seeded, shuffled minibatches over a dataset. Each epoch visits every sample once; the last batch
-// holds the remainder (it is smaller, never dropped). Buffers are allocated once, at construction.
-#include <algorithm>
+// Seeded, shuffled minibatches over a data source (an in-memory dataset or a streamed hdf5_dataset).
+// Each epoch visits every sample once, in a new permutation of all of them drawn from the generator;
+// the last batch holds the remainder (it is smaller, never dropped). Batches are read by a
+// batch_loader (train/batch_loader.hpp): for a streamed source ahead of the training, on a thread of
+// its own. Buffers are allocated once, at construction.
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
@@ -11,41 +13,39 @@
 #include <vector>
 
 #include <typegrad/kernels/random.hpp>
+#include <typegrad/train/batch_loader.hpp>
 #include <typegrad/train/dataset.hpp>
 
 namespace typegrad {
 
-template <class T, class Target>
+template <sample_source Data>
 class minibatches {
 public:
-    minibatches(const dataset<T, Target>& data, std::size_t batch_size, std::uint64_t seed, bool shuffle = true)
-        : data_{&data}, batch_size_{batch_size}, shuffle_{shuffle}, rng_{seed}, order_(data.size()),
-          features_(batch_size * data.feature_size), targets_(batch_size * data.target_size) {
-        data.validate();
-        if (batch_size == 0) throw std::invalid_argument("typegrad: minibatches: the batch size must be positive");
-        if (data.size() == 0) throw std::invalid_argument("typegrad: minibatches: the dataset is empty");
+    using T = typename Data::value_type;
+    using Target = typename Data::target_type;
+
+    // `prefetch`: batches a streamed source reads ahead on a thread (0: on the calling thread). An
+    // in-memory dataset is gathered on the calling thread: a copy, cheaper than handing it over.
+    minibatches(const Data& data, std::size_t batch_size, std::uint64_t seed, bool shuffle = true, std::size_t prefetch = 0)
+        : batch_size_{(check(data, batch_size), batch_size)}, shuffle_{shuffle}, rng_{seed}, order_(data.size()),
+          loader_{data, batch_size, Data::streamed ? prefetch : 0} {
         std::iota(order_.begin(), order_.end(), std::size_t{0});
     }
 
-    std::size_t batches_per_epoch() const { return (data_->size() + batch_size_ - 1) / batch_size_; }
+    std::size_t batches_per_epoch() const { return (order_.size() + batch_size_ - 1) / batch_size_; }
 
     // Starts a new epoch: a new order from the generator (same seed, same sequence of epochs).
     void start_epoch() {
         if (shuffle_) rng_.shuffle(order_.begin(), order_.end());
+        if constexpr (reads_per_pass) rng_.next();  // a new pass() even when not shuffling
         next_ = 0;
+        loader_.start(order_, 0, pass());
     }
 
-    // Gathers the next batch; false when the epoch is over.
+    // The next batch; false when the epoch is over.
     bool next() {
-        if (next_ >= order_.size()) return false;
-        count_ = std::min(batch_size_, order_.size() - next_);
-        const std::size_t fs = data_->feature_size, ts = data_->target_size;
-        for (std::size_t i = 0; i < count_; ++i) {
-            const std::size_t s = order_[next_ + i];
-            std::copy_n(data_->features.data() + s * fs, fs, features_.data() + i * fs);
-            std::copy_n(data_->targets.data() + s * ts, ts, targets_.data() + i * ts);
-        }
-        next_ += count_;
+        if (!loader_.next()) return false;
+        next_ += loader_.size();
         return true;
     }
 
@@ -61,21 +61,37 @@ public:
         std::copy(order.begin(), order.end(), order_.begin());
         next_ = position;
         rng_.set_state(generator);
+        loader_.start(order_, position, pass());
     }
 
-    std::size_t size() const { return count_; }
-    std::span<const T> features() const { return {features_.data(), count_ * data_->feature_size}; }
-    std::span<const Target> targets() const { return {targets_.data(), count_ * data_->target_size}; }
+    // Seconds the caller spent in next(): reading, or waiting for the reading thread.
+    double seconds_waiting() const { return loader_.seconds_waiting(); }
+
+    std::size_t size() const { return loader_.size(); }
+    std::span<const T> features() const { return loader_.features(); }
+    std::span<const Target> targets() const { return loader_.targets(); }
 
 private:
-    const dataset<T, Target>* data_;
+    // The epoch's name for the reads that depend on it (augmentation's draws): a function of the
+    // generator's state at the epoch's start, which checkpoints keep, so a resumed epoch has it too.
+    static constexpr bool reads_per_pass = requires(decltype(detail::open_cursor(std::declval<const Data&>())) c) { c.start_pass(0); };
+    std::uint64_t pass() const {
+        const auto words = rng_.state().words;
+        return words[0] ^ (words[1] << 1) ^ (words[2] << 2) ^ (words[3] << 3);
+    }
+
+    static void check(const Data& data, std::size_t batch_size) {
+        if constexpr (requires { data.validate(); }) data.validate();
+        if (batch_size == 0) throw std::invalid_argument("typegrad: minibatches: the batch size must be positive");
+        if (data.size() == 0) throw std::invalid_argument("typegrad: minibatches: the dataset is empty");
+    }
+
     std::size_t batch_size_;
     bool shuffle_;
     random_generator rng_;
     std::vector<std::size_t> order_;
-    std::vector<T> features_;
-    std::vector<Target> targets_;
-    std::size_t next_ = 0, count_ = 0;
+    batch_loader<Data> loader_;
+    std::size_t next_ = 0;
 };
 
 }  // namespace typegrad

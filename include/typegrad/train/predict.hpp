@@ -13,28 +13,29 @@
 
 namespace typegrad {
 
-// The values of `output` for every sample of `features` (row-major, whole samples of `input`):
-// samples x output size, row-major.
-template <class Graph, class Input, class Output>
-std::vector<typename Graph::value_type> predict(Graph& graph, std::span<const typename Graph::value_type> features, const Input& input,
-                                                const Output& output, const evaluation_options& options = {}) {
+// The values of `output` for every sample of `data`, a dataset (its targets are not read) or a streamed
+// source (its features read ahead): samples x output size, row-major.
+template <class Graph, sample_source Data, class Input, class Output>
+std::vector<typename Graph::value_type> predict(Graph& graph, const Data& data, const Input& input, const Output& output,
+                                                const evaluation_options& options = {}) {
     using V = typename Graph::value_type;
     constexpr std::size_t output_size = Output::shape::size;
     std::vector<V> outputs;
-    outputs.reserve(features.size() / Input::shape::size * output_size);
-    prediction_pass(graph, features, input, output, options, "predict", [&](std::size_t, std::size_t count) {
+    outputs.reserve(data.size() * output_size);
+    prediction_pass(graph, data, input, output, options, "predict", [&](std::size_t, std::size_t count, auto) {
         const auto values = graph.value(output);
         outputs.insert(outputs.end(), values.data(), values.data() + count * output_size);
     });
     return outputs;
 }
 
-// The same for a dataset's features (its targets are not read).
-template <class Graph, class T, class Target, class Input, class Output>
-std::vector<typename Graph::value_type> predict(Graph& graph, const dataset<T, Target>& data, const Input& input, const Output& output,
-                                                const evaluation_options& options = {}) {
-    detail::require_samples_of(data, input, "predict");
-    return predict(graph, std::span<const T>(data.features), input, output, options);
+// The same for features in memory (row-major, whole samples of `input`).
+template <class Graph, class Input, class Output>
+std::vector<typename Graph::value_type> predict(Graph& graph, std::span<const typename Graph::value_type> features, const Input& input,
+                                                const Output& output, const evaluation_options& options = {}) {
+    const detail::feature_span<typename Graph::value_type> data{features, Input::shape::size};
+    detail::samples_for(input, features.size(), "predict");
+    return predict(graph, data, input, output, options);
 }
 
 }  // namespace typegrad

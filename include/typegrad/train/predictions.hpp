@@ -1,5 +1,5 @@
 #pragma once
-// The class a classifier predicts for every sample of a dataset: the one evaluation loop that
+// The class a classifier predicts for every sample of a data set: the one evaluation loop that
 // tg::accuracy and the confusion matrix share.
 #include <algorithm>
 #include <cmath>
@@ -66,30 +66,34 @@ void for_each_predicted_class(Graph& graph, const Logits& logits, std::size_t co
 }
 
 // Accuracy and the like compare one predicted class with one label per sample.
-template <class T, class Target>
-void require_one_label_per_sample(const dataset<T, Target>& data, std::string_view caller) {
+template <class Data>
+void require_one_label_per_sample(const Data& data, std::string_view caller) {
     if (data.target_size != 1)
         throw std::invalid_argument("typegrad: " + std::string(caller) + " needs one class label per sample (target_size 1), got target_size " +
                                     std::to_string(data.target_size));
 }
 
-// Runs the graph over `data` in batches, in order and in evaluation mode, computing only `logits`
-// and what it depends on (no labels bound), and calls visit(true_class, predicted_class) for every
-// sample. Every label is checked before the graph runs. `caller` names the metric in error messages.
-template <class Graph, class T, class Target, class Input, class Logits, class Visit>
-void for_each_prediction(Graph& graph, const dataset<T, Target>& data, const Input& input, const Logits& logits, const evaluation_options& options,
+// Runs the graph over `data` (in memory or streamed) in batches, in order and in evaluation mode,
+// computing only `logits` and what it depends on (no labels bound), and calls visit(true_class,
+// predicted_class) for every sample. In-memory labels are all checked before the graph runs, streamed
+// ones as they are read. `caller` names the metric in error messages.
+template <class Graph, class Data, class Input, class Logits, class Visit>
+void for_each_prediction(Graph& graph, const Data& data, const Input& input, const Logits& logits, const evaluation_options& options,
                          std::string_view caller, Visit&& visit) {
     static_assert(Logits::shape::rank == 1, "typegrad: a classifier's logits must be a rank-1 node (one score per class)");
     constexpr std::size_t classes = classes_of<Logits>;
-    detail::require_samples_of(data, input, caller);
     require_one_label_per_sample(data, caller);
     if (data.size() == 0) throw std::invalid_argument("typegrad: " + std::string(caller) + ": the dataset is empty");
-    for (std::size_t i = 0; i < data.size(); ++i) class_of_label(data.targets[i], classes, i, caller);
+    if constexpr (requires { data.targets[0]; })
+        for (std::size_t i = 0; i < data.size(); ++i) class_of_label(data.targets[i], classes, i, caller);
 
-    prediction_pass(graph, std::span<const T>(data.features), input, logits, options, caller, [&](std::size_t first, std::size_t count) {
-        for_each_predicted_class(graph, logits, count,
-                                 [&](std::size_t i, std::size_t predicted) { visit(static_cast<std::size_t>(data.targets[first + i]), predicted); });
-    });
+    prediction_pass(
+        graph, data, input, logits, options, caller,
+        [&](std::size_t first, std::size_t count, auto labels) {
+            for_each_predicted_class(graph, logits, count,
+                                     [&](std::size_t i, std::size_t predicted) { visit(class_of_label(labels[i], classes, first + i, caller), predicted); });
+        },
+        true);
 }
 
 }  // namespace typegrad
