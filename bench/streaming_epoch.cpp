@@ -7,7 +7,6 @@
 // memory. Not a Google Benchmark: one pass is minutes, and the figure is a whole job's. Run by hand:
 //   build/bench/streaming_epoch --file galaxies.h5 [--limit N] [--prefetch 4] [--batch 16] [--threads 2] [--json F]
 // (a 2 GB file: galaxy_generate --count 170000 --out galaxies.h5).
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +23,8 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "peak_memory.hpp"
+
 namespace tg = typegrad;
 
 namespace {
@@ -35,11 +36,7 @@ const auto votes = image | tg::conv2d<32, 3, 1, tg::padding::same> | tg::relu | 
                    | tg::conv2d<128, 3, 1, tg::padding::same> | tg::relu | tg::global_average_pool  //
                    | tg::dense<37> | tg::sigmoid;
 
-double peak_rss_mib() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return double(usage.ru_maxrss) / 1024.0;
-}
+double peak_rss_mib() { return double(bench::peak_resident_kib()) / 1024.0; }
 
 // True when the page cache could be emptied (the file is then read from the disk).
 bool drop_page_cache() {

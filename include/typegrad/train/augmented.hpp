@@ -55,7 +55,7 @@ public:
 
     class cursor {
     public:
-        static constexpr bool wants_sorted = decltype(detail::open_cursor(std::declval<const Data&>()))::wants_sorted;
+        static constexpr bool wants_sorted = detail::cursor_of<Data>::wants_sorted;
 
         explicit cursor(const augmented_source& source) : inner_{detail::open_cursor(*source.data_)}, pipeline_{source.pipeline_}, seed_{source.seed_} {}
 
@@ -73,7 +73,7 @@ public:
         }
 
     private:
-        decltype(detail::open_cursor(std::declval<const Data&>())) inner_;
+        detail::cursor_of<Data> inner_;
         Pipeline pipeline_;
         std::uint64_t seed_, pass_ = 0;
         std::vector<value_type> stored_;

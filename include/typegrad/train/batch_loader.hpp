@@ -20,6 +20,7 @@
 #include <span>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <typegrad/train/dataset.hpp>
@@ -55,6 +56,10 @@ typename Data::cursor open_cursor(const Data& data) {
     return typename Data::cursor{data};
 }
 
+// The reader of one pass over `Data`.
+template <class Data>
+using cursor_of = decltype(open_cursor(std::declval<const Data&>()));
+
 }  // namespace detail
 
 // What fit(), evaluate(), predict() and the others read from: an in-memory dataset, or a source
@@ -78,7 +83,7 @@ public:
     // Batches of up to batch_size samples; depth batches read ahead on a thread (0: read in next()).
     // Without targets, only the features are read (predictions).
     batch_loader(const Data& data, std::size_t batch_size, std::size_t depth, bool with_targets = true)
-        : cursor_{detail::open_cursor(data)}, samples_{data.size()}, batch_size_{batch_size}, slots_(depth + 1), sorted_(batch_size) {
+        : cursor_{detail::open_cursor(data)}, samples_{data.size()}, batch_size_{batch_size}, slots_(depth + 1), batch_samples_(batch_size) {
         if (batch_size == 0) throw std::invalid_argument("typegrad: batch_loader: the batch size must be positive");
         for (slot& s : slots_) {
             s.features.resize(batch_size * data.feature_size);
@@ -160,12 +165,12 @@ private:
     void read_batch(std::size_t batch, slot& into) {
         const std::size_t first = position_ + batch * batch_size_;
         const std::size_t count = std::min(batch_size_, total_ - first);
-        std::span<std::size_t> samples{sorted_.data(), count};
+        std::span<std::size_t> samples{batch_samples_.data(), count};
         if (order_.empty())
             for (std::size_t i = 0; i < count; ++i) samples[i] = first + i;
         else {
             std::copy_n(order_.begin() + std::ptrdiff_t(first), count, samples.begin());
-            if constexpr (decltype(cursor_)::wants_sorted) std::sort(samples.begin(), samples.end());
+            if constexpr (detail::cursor_of<Data>::wants_sorted) std::sort(samples.begin(), samples.end());
         }
         const std::size_t fs = into.features.size() / batch_size_, ts = into.targets.size() / batch_size_;
         cursor_.read(samples, std::span<T>(into.features.data(), count * fs), std::span<Target>(into.targets.data(), count * ts));
@@ -195,10 +200,10 @@ private:
         }
     }
 
-    decltype(detail::open_cursor(std::declval<const Data&>())) cursor_;
+    detail::cursor_of<Data> cursor_;
     std::size_t samples_, batch_size_;
     std::vector<slot> slots_;
-    std::vector<std::size_t> sorted_;  // the batch's samples, as read
+    std::vector<std::size_t> batch_samples_;  // the batch's samples, as read
     std::span<const std::size_t> order_{};
     std::size_t position_ = 0, total_ = 0, batches_ = 0, first_ = 0;
     const slot* current_ = nullptr;

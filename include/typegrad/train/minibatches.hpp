@@ -74,7 +74,7 @@ public:
 private:
     // The epoch's name for the reads that depend on it (augmentation's draws): a function of the
     // generator's state at the epoch's start, which checkpoints keep, so a resumed epoch has it too.
-    static constexpr bool reads_per_pass = requires(decltype(detail::open_cursor(std::declval<const Data&>())) c) { c.start_pass(0); };
+    static constexpr bool reads_per_pass = requires(detail::cursor_of<Data> c) { c.start_pass(0); };
     std::uint64_t pass() const {
         const auto words = rng_.state().words;
         return words[0] ^ (words[1] << 1) ^ (words[2] << 2) ^ (words[3] << 3);
