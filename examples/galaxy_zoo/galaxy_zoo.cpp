@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,7 @@ namespace {
 
 struct job_options {
     std::string data = "galaxies.h5";
-    std::size_t images = 60000, epochs = 3, batch = 16, threads = 0, limit = 0, prefetch = 4;
+    std::size_t images = 60000, epochs = 3, batch = 4, threads = 0, limit = 0, prefetch = 4;
     double lr = 2e-3;
     std::uint64_t seed = 1;
     bool augment = false, plots = true;
@@ -93,6 +94,20 @@ tg::hdf5_dataset<float> standardised(const std::string& path, std::size_t traini
     return tg::hdf5_dataset<float>{path, options};
 }
 
+// The output layer starts at the training set's mean fractions (its bias their logits): the first steps
+// refine the baseline instead of first unlearning 0.5 for every answer.
+template <class Net>
+void start_at_mean(Net& net, std::span<const float> mean) {
+    const auto tensors = net.parameter_tensors();
+    const tg::parameter_tensor& bias = tensors.back();
+    if (bias.size != mean.size() || !bias.name.ends_with("bias"))
+        throw std::logic_error("the network's last parameter tensor is " + bias.name + ", not the output layer's bias");
+    for (std::size_t i = 0; i < mean.size(); ++i) {
+        const double m = std::clamp(double(mean[i]), 1e-3, 1 - 1e-3);
+        net.parameters()[bias.offset + i] = float(std::log(m / (1 - m)));
+    }
+}
+
 double rmse(std::span<const float> predicted, std::span<const float> truth, std::span<const float> per_answer_baseline = {}) {
     double sum = 0;
     for (std::size_t i = 0; i < truth.size(); ++i) {
@@ -141,15 +156,23 @@ int main(int argc, char** argv) {
         const auto file = standardised(o.data, trains);
         const auto train = file.rows(0, trains), validation = file.rows(trains, validations), test = file.rows(trains + validations, tests);
 
+        const std::vector<float> training_truth = read_fractions(train);
+        std::vector<float> mean(gz::answer_count, 0.0f);
+        for (std::size_t i = 0; i < training_truth.size(); ++i) mean[i % gz::answer_count] += training_truth[i] / float(trains);
         auto net = tg::compile<float>(tg::mse_loss(votes, fractions), votes);
         net.initialize(o.seed);
+        start_at_mean(net, mean);
         if (o.threads) net.set_threads(o.threads);
         std::printf("Galaxy Zoo-like job: %s, %zu training, %zu validation and %zu test images; %zu parameters, %.1f MFLOPs per image\n", o.data.c_str(),
                     trains, validations, tests, net.parameter_count(), double(net.flops_per_sample()) / 1e6);
 
-        tg::adam<float> optimiser{{.learning_rate = o.lr}};
+        // A run of a few epochs: the rate warms up over its first 2 % and decays linearly to 0 at its
+        // last step, and Adam's second moment forgets faster than its default (0.999) over a few
+        // thousand steps.
+        tg::adam<float> optimiser{{.learning_rate = o.lr, .beta2 = 0.99}};
         tg::report::progress_bar progress{o.epochs};
-        tg::fit_options fit{.epochs = o.epochs, .batch_size = o.batch, .seed = o.seed, .on_batch = [&](const tg::batch_report& r) { progress.update(r); },
+        tg::fit_options fit{.epochs = o.epochs, .batch_size = o.batch, .seed = o.seed, .learning_rate_by_step = tg::warmup_linear_decay{.warmup = 0.02},
+                            .on_batch = [&](const tg::batch_report& r) { progress.update(r); },
                             .on_epoch = [&](const tg::epoch_report& r) { progress.finish_epoch(r); }};
         fit.prefetch = o.prefetch;
         const auto start = std::chrono::steady_clock::now();
@@ -165,9 +188,7 @@ int main(int argc, char** argv) {
         // Test: the network against the training mean.
         const tg::evaluation_options evaluation{.batch_size = o.batch, .prefetch = o.prefetch};  // the training batch: no larger arena
         const std::vector<float> predicted = tg::predict(net, test, image, votes, evaluation);
-        const std::vector<float> truth = read_fractions(test), training_truth = read_fractions(train);
-        std::vector<float> mean(gz::answer_count, 0.0f);
-        for (std::size_t i = 0; i < training_truth.size(); ++i) mean[i % gz::answer_count] += training_truth[i] / float(trains);
+        const std::vector<float> truth = read_fractions(test);
         const double test_rmse = rmse(predicted, truth), baseline_rmse = rmse({}, truth, mean);
         tg::confusion_matrix q1{3};
         for (std::size_t i = 0; i < tests; ++i) q1.add(q1_class(&truth[i * gz::answer_count]), q1_class(&predicted[i * gz::answer_count]));

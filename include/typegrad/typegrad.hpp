@@ -25,6 +25,7 @@
 #include <typegrad/train/fit.hpp>
 #include <typegrad/train/gradient_clipping.hpp>
 #include <typegrad/train/hdf5_dataset.hpp>
+#include <typegrad/train/input_binding.hpp>
 #include <typegrad/train/history.hpp>
 #include <typegrad/train/learning_rate_schedule.hpp>
 #include <typegrad/train/metrics.hpp>

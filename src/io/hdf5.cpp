@@ -186,6 +186,7 @@ struct hdf5_reader::impl {
     std::string target_context() const { return path + ": dataset " + in_quotes(options.targets); }
 
     void open();
+    void open_targets();
     void read_run(hid_t dataset, hid_t space, hid_t memory_type, const run& r, void* out, const std::string& context);
     template <class F>
     void read_features(std::size_t total, std::span<F> out);
@@ -216,7 +217,7 @@ void hdf5_reader::impl::open() {
     file = checked<file_handle>(H5Fopen(path.c_str(), H5F_ACC_RDONLY, access.get()), path + ": cannot open as an HDF5 file");
 
     features = open_dataset(file.get(), path, options.features, options.chunk_cache_bytes);
-    targets = open_dataset(file.get(), path, options.targets, options.chunk_cache_bytes);
+    if (!options.targets.empty()) targets = open_dataset(file.get(), path, options.targets, options.chunk_cache_bytes);
 
     // Features: [N, ...] of a supported type.
     const std::string fc = feature_context();
@@ -243,7 +244,28 @@ void hdf5_reader::impl::open() {
     feature_size = product(feature_shape);
     if (feature_size == 0) throw io_error(fc + " holds samples of shape " + shape_tuple(feature_shape) + ", which hold no values");
 
-    // Targets: integer labels [N] or float values [N, K].
+    if (!options.targets.empty()) open_targets();
+    // Scale and offset: the caller's, else the file's, else the type's default.
+    const double default_scale = feature_type == hdf5_feature_type::uint8 ? 1.0 / 255 : feature_type == hdf5_feature_type::uint16 ? 1.0 / 65535 : 1.0;
+    scale = options.scale ? *options.scale : numeric_attribute(features.get(), "scale_factor", fc).value_or(default_scale);
+    // The defaults divide: v / 255 exactly as a division gives it (v * (1.0 / 255) can differ in the last bit).
+    const double default_divisor = feature_type == hdf5_feature_type::uint8 ? 255 : feature_type == hdf5_feature_type::uint16 ? 65535 : 0;
+    divisor = !options.scale && scale == default_scale ? default_divisor : 0;
+    offset = options.offset ? *options.offset : numeric_attribute(features.get(), "add_offset", fc).value_or(0.0);
+    if (!std::isfinite(scale) || !std::isfinite(offset)) throw std::invalid_argument(path + ": the scale and offset must be finite numbers");
+
+    for (std::size_t v = 0; v < 256; ++v) {  // as the general conversion computes them
+        const double value = divisor != 0 ? double(v) / divisor + offset : double(v) * scale + offset;
+        byte_as_double[v] = value;
+        // A value beyond float's range is never read from this table: such a scale takes the general
+        // conversion, which refuses it.
+        byte_as_float[v] = std::abs(value) > double(std::numeric_limits<float>::max()) ? 0.0f : static_cast<float>(value);
+    }
+    feature_space = checked<dataspace_handle>(H5Dget_space(features.get()), fc + ": cannot read its dataspace");
+}
+
+// Targets: integer labels [N] or float values [N, K], as many as the features.
+void hdf5_reader::impl::open_targets() {
     const std::string tc = target_context();
     auto ttype = checked<datatype_handle>(H5Dget_type(targets.get()), tc + ": cannot read its type");
     const stored_type t = describe(ttype.get());
@@ -270,23 +292,6 @@ void hdf5_reader::impl::open() {
     if (labels && options.classes == 0)
         throw std::invalid_argument(tc + " holds integer class labels: give hdf5_reader_options::classes, the class count, to check them against");
 
-    // Scale and offset: the caller's, else the file's, else the type's default.
-    const double default_scale = feature_type == hdf5_feature_type::uint8 ? 1.0 / 255 : feature_type == hdf5_feature_type::uint16 ? 1.0 / 65535 : 1.0;
-    scale = options.scale ? *options.scale : numeric_attribute(features.get(), "scale_factor", fc).value_or(default_scale);
-    // The defaults divide: v / 255 exactly as a division gives it (v * (1.0 / 255) can differ in the last bit).
-    const double default_divisor = feature_type == hdf5_feature_type::uint8 ? 255 : feature_type == hdf5_feature_type::uint16 ? 65535 : 0;
-    divisor = !options.scale && scale == default_scale ? default_divisor : 0;
-    offset = options.offset ? *options.offset : numeric_attribute(features.get(), "add_offset", fc).value_or(0.0);
-    if (!std::isfinite(scale) || !std::isfinite(offset)) throw std::invalid_argument(path + ": the scale and offset must be finite numbers");
-
-    for (std::size_t v = 0; v < 256; ++v) {  // as the general conversion computes them
-        const double value = divisor != 0 ? double(v) / divisor + offset : double(v) * scale + offset;
-        byte_as_double[v] = value;
-        // A value beyond float's range is never read from this table: such a scale takes the general
-        // conversion, which refuses it.
-        byte_as_float[v] = std::abs(value) > double(std::numeric_limits<float>::max()) ? 0.0f : static_cast<float>(value);
-    }
-    feature_space = checked<dataspace_handle>(H5Dget_space(features.get()), fc + ": cannot read its dataspace");
     target_space = checked<dataspace_handle>(H5Dget_space(targets.get()), tc + ": cannot read its dataspace");
 }
 
@@ -434,6 +439,8 @@ void hdf5_reader::impl::read(std::size_t total, std::span<F> out_features, std::
         if (labels && !out_targets.empty())
             throw std::invalid_argument(target_context() + " holds integer class labels: read it into a std::int32_t buffer");
     }
+    if (!out_targets.empty() && options.targets.empty())
+        throw std::invalid_argument(path + ": this reader of dataset " + in_quotes(options.features) + " reads no targets (no targets dataset was named)");
     if (!out_targets.empty() && out_targets.size() < total * target_size)
         throw std::invalid_argument(target_context() + ": " + std::to_string(total) + " samples of " + std::to_string(target_size) +
                                     " targets need a buffer of " + std::to_string(total * target_size) + ", got " + std::to_string(out_targets.size()));

@@ -71,7 +71,7 @@ struct hdf5_writer::impl {
     std::string path, partial;
     hdf5_writer_options options;
     file_handle file;
-    std::vector<column> columns;  // features, targets, then the extra labels if any
+    std::vector<column> columns;  // features, targets, the extra labels if any, then the other inputs
     std::size_t feature_size = 1;
     std::size_t block_samples = 0;
     std::size_t buffered = 0, written = 0;
@@ -128,6 +128,16 @@ void hdf5_writer::impl::create() {
     for (const auto& [a, b] : {std::pair{&options.features, &options.targets}, std::pair{&options.features, &options.extra_labels},
                                std::pair{&options.targets, &options.extra_labels}})
         if (*a == *b) throw std::invalid_argument(path + ": two datasets are named " + in_quotes(*a));
+    for (std::size_t k = 0; k < options.other_inputs.size(); ++k) {
+        const std::string& name = options.other_inputs[k].name;
+        const bool repeated = name == options.features || name == options.targets || name == options.extra_labels ||
+                              std::any_of(options.other_inputs.begin(), options.other_inputs.begin() + std::ptrdiff_t(k), [&](const hdf5_column& c) { return c.name == name; });
+        if (repeated) throw std::invalid_argument(path + ": two datasets are named " + in_quotes(name));
+        if (options.other_inputs[k].shape.size() > 4)
+            throw std::invalid_argument(path + ": other input " + in_quotes(name) + ": a sample has rank 0 to 4, not " + std::to_string(options.other_inputs[k].shape.size()));
+        for (const std::size_t d : options.other_inputs[k].shape)
+            if (d == 0) throw std::invalid_argument(path + ": other input " + in_quotes(name) + ": the shape " + shape_tuple(options.other_inputs[k].shape) + " has a zero dimension");
+    }
     if (options.scale && !std::isfinite(*options.scale)) throw std::invalid_argument(path + ": the scale must be a finite number");
     if (options.offset && !std::isfinite(*options.offset)) throw std::invalid_argument(path + ": the offset must be a finite number");
     if (options.gzip_level > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0)
@@ -156,6 +166,11 @@ void hdf5_writer::impl::create() {
         const std::size_t k = options.target_values;
         columns.push_back(make_column(options.targets, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {k}, 4, std::max<std::size_t>(1, target_chunk_bytes / (4 * k))));
         if (!options.extra_labels.empty()) columns.push_back(make_column(options.extra_labels, H5T_STD_I32LE, H5T_NATIVE_INT32, {}, 4, target_chunk_bytes / 4));
+    }
+    for (const hdf5_column& other : options.other_inputs) {
+        std::size_t values = 1;
+        for (const std::size_t d : other.shape) values *= d;
+        columns.push_back(make_column(other.name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, other.shape, 4, std::max<std::size_t>(1, target_chunk_bytes / (4 * values))));
     }
     for (column& c : columns) c.buffer.resize(block_samples * c.row_bytes);
 
@@ -233,7 +248,7 @@ std::size_t hdf5_writer::size() const { return impl_->written + impl_->buffered;
 const std::string& hdf5_writer::path() const { return impl_->path; }
 
 void hdf5_writer::append_samples(const void* features, hdf5_feature_type type, std::size_t feature_count, const std::int32_t* labels,
-                                 std::size_t label_count, const float* values, std::size_t value_count) {
+                                 std::size_t label_count, const float* values, std::size_t value_count, std::span<const std::span<const float>> other_inputs) {
     impl& w = *impl_;
     if (w.closed) throw std::logic_error(w.path + ": append after close");
     if (type != w.options.feature_type)
@@ -253,6 +268,17 @@ void hdf5_writer::append_samples(const void* features, hdf5_feature_type type, s
                                     in_quotes(k == 0 ? w.options.targets : w.options.extra_labels.empty() ? std::string("(none)") : w.options.extra_labels) +
                                     ", got " + std::to_string(label_count));
 
+    const std::size_t first_other = w.columns.size() - w.options.other_inputs.size();
+    if (other_inputs.size() != w.options.other_inputs.size())
+        throw std::invalid_argument(w.path + ": append was given " + std::to_string(other_inputs.size()) + " other inputs; the file has " +
+                                    std::to_string(w.options.other_inputs.size()));
+    for (std::size_t i = 0; i < other_inputs.size(); ++i) {
+        const column& c = w.columns[first_other + i];
+        if (other_inputs[i].size() * 4 != n * c.row_bytes)
+            throw std::invalid_argument(w.path + ": " + std::to_string(n) + " samples need " + std::to_string(n * c.row_bytes / 4) + " values in " +
+                                        in_quotes(c.name) + ", got " + std::to_string(other_inputs[i].size()));
+    }
+
     // The sources, in the order of the columns.
     std::vector<const unsigned char*> sources{static_cast<const unsigned char*>(features)};
     if (k == 0) {
@@ -261,6 +287,7 @@ void hdf5_writer::append_samples(const void* features, hdf5_feature_type type, s
         sources.push_back(reinterpret_cast<const unsigned char*>(values));
         if (want_labels) sources.push_back(reinterpret_cast<const unsigned char*>(labels));
     }
+    for (const std::span<const float> other : other_inputs) sources.push_back(reinterpret_cast<const unsigned char*>(other.data()));
     hdf5_session session;
     for (std::size_t done = 0; done < n;) {
         const std::size_t take = std::min(n - done, w.block_samples - w.buffered);

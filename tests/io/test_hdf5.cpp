@@ -26,6 +26,7 @@
 namespace fs = std::filesystem;
 namespace io = typegrad::io;
 using typegrad::testing::message_has;
+using typegrad::testing::message_says;
 using typegrad::testing::scratch_directory;
 
 namespace {
@@ -370,6 +371,51 @@ BOOST_AUTO_TEST_CASE(shapes_are_checked_against_the_network) {
                   {path + ": dataset \"targets\" holds targets of shape (37); the network's target is (10)"});
     r.check_feature_shape(typegrad::shape<3, 32, 32>{});
     r.check_target_shape(typegrad::shape<37>{});
+}
+
+// Other inputs: float32 datasets beside the features, written in the same rows and read by a reader of
+// features only (no targets dataset named).
+BOOST_AUTO_TEST_CASE(other_inputs_are_written_beside_and_read_without_targets) {
+    scratch_directory dir{"typegrad-hdf5"};
+    io::hdf5_writer_options layout = set_layout();
+    layout.other_inputs = {{"redshift", {}}, {"flux", {2}}};
+    const auto s = make_set(30);
+    std::vector<float> redshift(30), flux(60);
+    for (std::size_t i = 0; i < flux.size(); ++i) flux[i] = float(i) / 4;
+    for (std::size_t i = 0; i < redshift.size(); ++i) redshift[i] = float(i) / 10;
+    {
+        io::hdf5_writer w(dir.file("set.h5"), layout);
+        const std::span<const float> wrong_count[1] = {redshift};
+        BOOST_CHECK_EXCEPTION(w.append(std::span<const std::uint8_t>(s.features), std::span<const float>(s.values), std::span<const std::int32_t>(s.labels), wrong_count),
+                              std::invalid_argument, message_says({"append was given 1 other inputs; the file has 2"}));
+        const std::span<const float> short_flux[2] = {redshift, std::span<const float>(flux).first(59)};
+        BOOST_CHECK_EXCEPTION(w.append(std::span<const std::uint8_t>(s.features), std::span<const float>(s.values), std::span<const std::int32_t>(s.labels), short_flux),
+                              std::invalid_argument, message_says({"30 samples need 60 values in \"flux\", got 59"}));
+        const std::span<const float> others[2] = {redshift, flux};
+        w.append(std::span<const std::uint8_t>(s.features), std::span<const float>(s.values), std::span<const std::int32_t>(s.labels), others);
+        w.close();
+    }
+    io::hdf5_reader r(dir.file("set.h5"), {.features = "flux", .targets = ""});
+    BOOST_TEST(r.size() == 30u);
+    BOOST_TEST(r.feature_shape() == std::vector<std::size_t>{2}, boost::test_tools::per_element());
+    BOOST_TEST(r.target_size() == 0u);
+    std::vector<float> read(60);
+    r.read_rows(0, 30, std::span<float>(read), std::span<float>{});
+    BOOST_TEST(read == flux, boost::test_tools::per_element());
+    std::vector<float> targets(30);
+    BOOST_CHECK_EXCEPTION(r.read_rows(0, 1, std::span<float>(read), std::span<float>(targets)), std::invalid_argument,
+                          message_says({"reads no targets"}));
+    io::hdf5_reader z(dir.file("set.h5"), {.features = "redshift", .targets = ""});
+    BOOST_TEST(z.feature_shape().empty());
+    const std::vector<std::size_t> rows{3, 4, 17};
+    std::vector<float> some(3);
+    z.read_sorted(rows, std::span<float>(some), std::span<float>{});
+    BOOST_TEST(some == (std::vector<float>{redshift[3], redshift[4], redshift[17]}), boost::test_tools::per_element());
+
+    layout.other_inputs = {{"values", {}}};
+    BOOST_CHECK_EXCEPTION(io::hdf5_writer(dir.file("clash.h5"), layout), std::invalid_argument, message_says({"two datasets are named \"values\""}));
+    layout.other_inputs = {{"a", {2, 0}}};
+    BOOST_CHECK_EXCEPTION(io::hdf5_writer(dir.file("zero.h5"), layout), std::invalid_argument, message_says({"other input \"a\"", "(2, 0) has a zero dimension"}));
 }
 
 BOOST_AUTO_TEST_CASE(reading_checks_its_arguments) {

@@ -89,6 +89,55 @@ BOOST_AUTO_TEST_CASE(fit_applies_the_schedule_to_the_optimiser_each_epoch, *utf:
     BOOST_TEST(history[3].learning_rate == 0.01 * 0.1);
 }
 
+BOOST_AUTO_TEST_CASE(warmup_linear_decay_gives_its_factors, *utf::tolerance(1e-12)) {
+    const tg::warmup_linear_decay schedule{.warmup = 0.2, .minimum = 0.1};
+    BOOST_TEST(schedule(0.1) == 0.5);  // half way through the warm-up
+    BOOST_TEST(schedule(0.2) == 1.0);
+    BOOST_TEST(schedule(0.6) == 0.1 + 0.9 * 0.5);
+    BOOST_TEST(schedule(1.0) == 0.1);
+    BOOST_TEST((tg::warmup_linear_decay{.warmup = 0})(0.25) == 0.75);
+    BOOST_CHECK_THROW((tg::warmup_linear_decay{.warmup = 1})(0.5), std::invalid_argument);
+    BOOST_CHECK_THROW((tg::warmup_linear_decay{.minimum = -1})(0.5), std::invalid_argument);
+}
+
+// A schedule by step sees the run's progress at every step, across epochs, and sets the rate the step takes.
+BOOST_AUTO_TEST_CASE(fit_applies_a_schedule_by_step_at_every_step, *utf::tolerance(1e-12)) {
+    auto net = classifier();
+    tg::sgd<float> opt{{.learning_rate = 0.1}};
+    std::vector<double> seen;
+    const auto history = tg::fit(net, opt, blobs(40, 1), points, classes,
+                                 {.epochs = 2, .batch_size = 16, .learning_rate_by_step = [&](double progress) {
+                                      seen.push_back(progress);
+                                      return 1 - progress / 2;
+                                  }});
+    BOOST_TEST(seen == (std::vector<double>{1.0 / 6, 2.0 / 6, 3.0 / 6, 4.0 / 6, 5.0 / 6, 1.0}), boost::test_tools::per_element());
+    BOOST_TEST(history[0].learning_rate == 0.1 * (1 - (1.0 + 2.0 + 3.0) / 6 / 2 / 3));  // the epoch's mean rate
+    BOOST_TEST(history[1].learning_rate == 0.1 * (1 - (4.0 + 5.0 + 6.0) / 6 / 2 / 3));
+    BOOST_TEST(opt.options().learning_rate == 0.1 * 0.5);  // the last step's
+    // The rate each step took: a hand-written loop that sets it gives the same weights.
+    auto by_hand = classifier();
+    tg::sgd<float> hand_opt{{.learning_rate = 0.1}};
+    const auto data = blobs(40, 1);
+    tg::minibatches<tg::dataset<float, std::int32_t>> hand_batches{data, 16, 0};
+    for (std::size_t epoch = 0, step = 0; epoch < 2; ++epoch) {
+        hand_batches.start_epoch();
+        while (hand_batches.next()) {
+            by_hand.bind(points, hand_batches.features());
+            by_hand.bind(classes, hand_batches.targets());
+            by_hand.forward(hand_batches.size());
+            by_hand.backward();
+            hand_opt.set_learning_rate(0.1 * (1 - double(++step) / 6 / 2));
+            tg::step(hand_opt, by_hand);
+        }
+    }
+    const std::vector<float> fitted(net.parameters().begin(), net.parameters().end()), hand(by_hand.parameters().begin(), by_hand.parameters().end());
+    BOOST_TEST(fitted == hand, boost::test_tools::per_element());
+    tg::sgd<float> other{{.learning_rate = 0.1}};
+    BOOST_CHECK_THROW(tg::fit(net, other, blobs(40, 1), points, classes,
+                              {.epochs = 1, .learning_rate_factor = tg::step_schedule{}, .learning_rate_by_step = tg::warmup_linear_decay{}}),
+                      std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(clipping_by_norm_and_by_value, *utf::tolerance(1e-6f) * utf::tolerance(1e-6)) {
     std::vector<float> g{3, 4};
     BOOST_TEST(tg::clip_gradient_norm(std::span<float>(g), 1.0) == 5.0);

@@ -59,7 +59,7 @@ std::string shape_tuple(std::span<const std::size_t> shape);
 
 struct hdf5_reader_options {
     std::string features = "features";  // dataset paths, "group/name" for one inside a group
-    std::string targets = "targets";
+    std::string targets = "targets";  // empty: none (a reader of features only)
     // Override the file's scale_factor / add_offset attributes and the type's default (see above).
     std::optional<double> scale{};
     std::optional<double> offset{};

@@ -4,6 +4,7 @@
 //   features  [N, d0, ...]  uint8, uint16, float32 or float64, chunked along N
 //   targets   [N] int32 class labels, or [N, K] float32 values
 //   and, beside value targets, optionally a second dataset of int32 labels [N] (a class to report by)
+//   other inputs  [N, ...]  float32, each a dataset of its own (a redshift, photometry: hdf5_dataset's other inputs)
 // every dataset extendible along N, with a Fletcher-32 checksum on every chunk (so a reader finds
 // overwritten bytes) and optionally gzip compression. Samples are buffered up to a block of whole
 // chunks and written as one hyperslab per dataset: memory is the block, whatever N becomes.
@@ -27,6 +28,12 @@
 
 namespace typegrad::io {
 
+// A dataset of float32 values per sample beside the features and targets.
+struct hdf5_column {
+    std::string name;
+    std::vector<std::size_t> shape{};  // per sample: {} for one value, {k} for k values, ...
+};
+
 struct hdf5_writer_options {
     std::string features = "features";
     std::vector<std::size_t> feature_shape{};  // per sample (rank 0 to 4)
@@ -39,6 +46,7 @@ struct hdf5_writer_options {
     std::string targets = "targets";
     std::size_t target_values = 0;  // 0: int32 class labels [N]; K > 0: float32 values [N, K]
     std::string extra_labels{};     // with value targets: the name of a second, int32 labels [N] dataset; empty: none
+    std::vector<hdf5_column> other_inputs{};  // float32 datasets [N, ...] of further per-sample values
 
     // Samples per chunk of the features dataset; 0 picks chunks of at most 16 KiB (one sample if a
     // sample is larger). A reader reads (and checks) whole chunks: small chunks suit random minibatches,
@@ -62,14 +70,16 @@ public:
 
     // Appends features.size() / feature_size samples. The element type must be options.feature_type
     // (std::uint8_t for uint8, ...); the targets must be labels (int32) or values (float) as declared,
-    // one label or K values per sample; extra_labels one per sample if declared, empty otherwise.
+    // one label or K values per sample; extra_labels one per sample if declared, empty otherwise;
+    // other_inputs the values of each declared other input, in their order.
     template <hdf5_feature_element F>
-    void append(std::span<const F> features, std::span<const std::int32_t> labels) {
-        append_samples(features.data(), type_of<F>(), features.size(), labels.data(), labels.size(), nullptr, 0);
+    void append(std::span<const F> features, std::span<const std::int32_t> labels, std::span<const std::span<const float>> other_inputs = {}) {
+        append_samples(features.data(), type_of<F>(), features.size(), labels.data(), labels.size(), nullptr, 0, other_inputs);
     }
     template <hdf5_feature_element F>
-    void append(std::span<const F> features, std::span<const float> values, std::span<const std::int32_t> extra_labels = {}) {
-        append_samples(features.data(), type_of<F>(), features.size(), extra_labels.data(), extra_labels.size(), values.data(), values.size());
+    void append(std::span<const F> features, std::span<const float> values, std::span<const std::int32_t> extra_labels = {},
+                std::span<const std::span<const float>> other_inputs = {}) {
+        append_samples(features.data(), type_of<F>(), features.size(), extra_labels.data(), extra_labels.size(), values.data(), values.size(), other_inputs);
     }
 
     std::size_t size() const;  // samples appended so far
@@ -89,7 +99,7 @@ private:
         else return hdf5_feature_type::float64;
     }
     void append_samples(const void* features, hdf5_feature_type type, std::size_t feature_count, const std::int32_t* labels,
-                        std::size_t label_count, const float* values, std::size_t value_count);
+                        std::size_t label_count, const float* values, std::size_t value_count, std::span<const std::span<const float>> other_inputs);
 
     std::unique_ptr<impl> impl_;
 };

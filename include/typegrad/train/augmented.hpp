@@ -44,6 +44,7 @@ public:
     }
 
     std::size_t size() const { return data_->size(); }
+    std::vector<input_description> other_input_descriptions() const { return detail::other_inputs_of(*data_); }  // read as they are
     const Data& source() const { return *data_; }
     std::uint64_t fingerprint() const {
         const std::uint64_t parts[2] = {seed_, detail::fingerprint_of(*data_)};
@@ -62,9 +63,10 @@ public:
         // The pass (an epoch) whose draws the next reads take.
         void start_pass(std::uint64_t pass) { pass_ = pass; }
 
-        void read(std::span<const std::size_t> samples, std::span<value_type> features, std::span<target_type> targets) {
+        void read(std::span<const std::size_t> samples, std::span<value_type> features, std::span<target_type> targets,
+                  std::span<const std::span<value_type>> others) {
             stored_.resize(samples.size() * stored_shape::size);  // no allocation after the first batch
-            inner_.read(samples, stored_, targets);
+            inner_.read(samples, stored_, targets, others);
             random_generator rng;
             for (std::size_t i = 0; i < samples.size(); ++i) {
                 rng.reseed(augment::seed_for(seed_, pass_, samples[i]));

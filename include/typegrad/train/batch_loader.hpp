@@ -35,15 +35,20 @@ class memory_cursor {
 public:
     static constexpr bool wants_sorted = false;
     explicit memory_cursor(const dataset<T, Target>& data) : data_{&data} {}
-    void read(std::span<const std::size_t> samples, std::span<T> features, std::span<Target> targets) const {
-        const std::size_t fs = data_->feature_size, ts = data_->target_size;
-        for (std::size_t i = 0; i < samples.size(); ++i) {
-            if (!features.empty()) std::copy_n(data_->features.data() + samples[i] * fs, fs, features.data() + i * fs);
-            if (!targets.empty()) std::copy_n(data_->targets.data() + samples[i] * ts, ts, targets.data() + i * ts);
-        }
+    // `others` are the buffers of the data's other inputs, in their order; an empty span skips one.
+    void read(std::span<const std::size_t> samples, std::span<T> features, std::span<Target> targets, std::span<const std::span<T>> others) const {
+        gather(samples, data_->features, data_->feature_size, features);
+        gather(samples, data_->targets, data_->target_size, targets);
+        for (std::size_t k = 0; k < others.size(); ++k) gather(samples, data_->other_inputs[k].values, data_->other_inputs[k].size, others[k]);
     }
 
 private:
+    template <class V>
+    static void gather(std::span<const std::size_t> samples, const std::vector<V>& from, std::size_t size, std::span<V> into) {
+        if (into.empty()) return;
+        for (std::size_t i = 0; i < samples.size(); ++i) std::copy_n(from.data() + samples[i] * size, size, into.data() + i * size);
+    }
+
     const dataset<T, Target>* data_;
 };
 
@@ -59,6 +64,15 @@ typename Data::cursor open_cursor(const Data& data) {
 // The reader of one pass over `Data`.
 template <class Data>
 using cursor_of = decltype(open_cursor(std::declval<const Data&>()));
+
+// The inputs a source carries besides its features (dataset::other_inputs, hdf5_dataset's), in order.
+template <class Data>
+std::vector<input_description> other_inputs_of(const Data& data) {
+    if constexpr (requires { data.other_input_descriptions(); })
+        return data.other_input_descriptions();
+    else
+        return {};
+}
 
 }  // namespace detail
 
@@ -85,9 +99,12 @@ public:
     batch_loader(const Data& data, std::size_t batch_size, std::size_t depth, bool with_targets = true)
         : cursor_{detail::open_cursor(data)}, samples_{data.size()}, batch_size_{batch_size}, slots_(depth + 1), batch_samples_(batch_size) {
         if (batch_size == 0) throw std::invalid_argument("typegrad: batch_loader: the batch size must be positive");
+        const std::vector<input_description> others = detail::other_inputs_of(data);
         for (slot& s : slots_) {
             s.features.resize(batch_size * data.feature_size);
             if (with_targets) s.targets.resize(batch_size * data.target_size);
+            for (const input_description& other : others) s.others.emplace_back(batch_size * other.size);
+            for (std::vector<T>& other : s.others) s.other_spans.emplace_back(other);
         }
     }
     ~batch_loader() { stop(); }
@@ -150,6 +167,11 @@ public:
     std::size_t size() const { return current_->count; }
     std::span<const T> features() const { return {current_->features.data(), current_->count * (current_->features.size() / batch_size_)}; }
     std::span<const Target> targets() const { return {current_->targets.data(), current_->count * (current_->targets.size() / batch_size_)}; }
+    // The batch's values of the source's other input number `input` (detail::other_inputs_of's order).
+    std::span<const T> other_input(std::size_t input) const {
+        const std::vector<T>& values = current_->others[input];
+        return {values.data(), current_->count * (values.size() / batch_size_)};
+    }
     std::size_t depth() const { return slots_.size() - 1; }
     // Seconds spent in next() since construction: reading (depth 0), or waiting for the reading
     // thread. What reading ahead did not hide.
@@ -159,6 +181,8 @@ private:
     struct slot {
         std::vector<T> features;
         std::vector<Target> targets;
+        std::vector<std::vector<T>> others;     // the source's other inputs
+        std::vector<std::span<T>> other_spans;  // their whole buffers, as the cursor takes them
         std::size_t count = 0;
     };
 
@@ -173,7 +197,9 @@ private:
             if constexpr (detail::cursor_of<Data>::wants_sorted) std::sort(samples.begin(), samples.end());
         }
         const std::size_t fs = into.features.size() / batch_size_, ts = into.targets.size() / batch_size_;
-        cursor_.read(samples, std::span<T>(into.features.data(), count * fs), std::span<Target>(into.targets.data(), count * ts));
+        for (std::size_t k = 0; k < into.others.size(); ++k)
+            into.other_spans[k] = std::span<T>(into.others[k].data(), count * (into.others[k].size() / batch_size_));
+        cursor_.read(samples, std::span<T>(into.features.data(), count * fs), std::span<Target>(into.targets.data(), count * ts), into.other_spans);
         into.count = count;
     }
 

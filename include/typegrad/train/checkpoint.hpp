@@ -81,10 +81,17 @@ namespace detail {
 // dataset's bytes, or what a streamed source gives for itself.
 template <class Data>
 std::uint64_t fingerprint_of(const Data& data) {
-    if constexpr (requires { data.fingerprint(); })
+    if constexpr (requires { data.fingerprint(); }) {
         return data.fingerprint();
-    else
-        return checkpoint_fingerprint(std::as_bytes(std::span(data.features)), std::as_bytes(std::span(data.targets)));
+    } else {
+        std::uint64_t hash = checkpoint_fingerprint(std::as_bytes(std::span(data.features)), std::as_bytes(std::span(data.targets)));
+        for (const auto& other : data.other_inputs) {  // each other input's name and values, chained
+            const std::uint64_t values = checkpoint_fingerprint(std::as_bytes(std::span(other.name)), std::as_bytes(std::span(other.values)));
+            const std::uint64_t chained[2] = {hash, values};
+            hash = checkpoint_fingerprint(std::as_bytes(std::span(chained)), {});
+        }
+        return hash;
+    }
 }
 }  // namespace detail
 

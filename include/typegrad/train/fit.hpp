@@ -40,6 +40,10 @@ struct fit_options {
     std::uint64_t seed = 0;
     bool shuffle = true;
     std::function<double(std::size_t epoch)> learning_rate_factor{};  // a schedule (train/learning_rate_schedule.hpp); empty: constant
+    // A schedule applied at every step instead, a factor of the run's progress: the share of its steps
+    // done once the step is taken, in (0, 1] (train/learning_rate_schedule.hpp: warmup_linear_decay). For runs of
+    // a few epochs, which an epoch-wise schedule leaves at one rate. The epoch's report gives its mean rate.
+    std::function<double(double progress)> learning_rate_by_step{};
     double clip_norm = 0;       // clip the gradient's global norm to this; 0: no clipping
     double clip_value = 0;      // clamp each gradient value to [-clip_value, clip_value] (before clip_norm); 0: no clamping
     std::size_t patience = 0;   // with validation data: stop after this many epochs without a lower validation loss; 0: never
@@ -168,16 +172,18 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const 
     constexpr bool has_rate = requires { opt.set_learning_rate(1.0); opt.options().learning_rate; };
     constexpr bool checkpointable = checkpointable_optimizer<Opt, V>;
     if constexpr (classifier) require_one_label_per_sample(data, "fit");
-    if (options.learning_rate_factor && !has_rate)
+    if ((options.learning_rate_factor || options.learning_rate_by_step) && !has_rate)
         throw std::invalid_argument("typegrad: fit: a learning-rate schedule needs an optimiser with set_learning_rate()");
+    if (options.learning_rate_factor && options.learning_rate_by_step)
+        throw std::invalid_argument("typegrad: fit: give learning_rate_factor (per epoch) or learning_rate_by_step (per step), not both");
     if (options.clip_norm < 0) throw std::invalid_argument("typegrad: fit: clip_norm must not be negative");
     if (options.clip_value < 0) throw std::invalid_argument("typegrad: fit: clip_value must not be negative");
     if (!checkpointable && (!options.checkpoint.empty() || !options.resume.empty()))
         throw std::invalid_argument("typegrad: fit: checkpoints need an optimiser with state() and set_state() (train/optimizer.hpp)");
-    require_samples_of(data, input, "fit");
+    const input_binding<Input> binding{data, input, "fit"};
     require_targets_of(data, target, "fit");
     if (validation) {
-        require_samples_of(*validation, input, "fit (validation set)");
+        const input_binding<Input> validation_binding{*validation, input, "fit (validation set)"};
         require_targets_of(*validation, target, "fit (validation set)");
     }
 
@@ -220,9 +226,11 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const 
             if (options.learning_rate_factor) opt.set_learning_rate(state.base_learning_rate * options.learning_rate_factor(state.epoch));
             learning_rate = opt.options().learning_rate;
         }
+        double rate_sum = 0;  // of the steps taken in this run of the loop, for a schedule by step
+        const std::size_t batch_before = state.batch;
         while (batches.next()) {
             const detail::check_point at{state.epoch, state.batch + 1, kept};
-            graph.bind(input, batches.features());
+            binding.bind(graph, batches.features(), [&](std::size_t k) { return batches.other_input(k); });
             graph.bind(target, batches.targets());
             graph.forward(batches.size());
             if (options.check_finite)
@@ -233,6 +241,14 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const 
             if (options.check_finite) detail::require_finite(std::span<const V>(graph.gradients()), tensors, "gradient", at);
             if (options.clip_value > 0) clip_gradient_value(graph.gradients(), options.clip_value);
             if (options.clip_norm > 0) clip_gradient_norm(graph.gradients(), options.clip_norm);
+            if constexpr (has_rate)
+                if (options.learning_rate_by_step) {
+                    const double steps = double(options.epochs) * double(batches.batches_per_epoch());
+                    const double done = double(state.epoch - 1) * double(batches.batches_per_epoch()) + double(state.batch + 1);
+                    opt.set_learning_rate(state.base_learning_rate * options.learning_rate_by_step(done / steps));
+                    rate_sum += opt.options().learning_rate;
+                    learning_rate = rate_sum / double(state.batch + 1 - batch_before);
+                }
             step(opt, graph);
             if (options.check_finite) detail::require_finite(std::span<const V>(graph.parameters()), tensors, "parameter", at);
             ++state.batch;

@@ -1,7 +1,8 @@
 #pragma once
 // Learning-rate schedules: the factor by which an epoch's learning rate scales the optimiser's base
 // rate. fit() applies one at the start of each epoch (epochs count from 1), as PyTorch's epoch-wise
-// schedulers do.
+// schedulers do (fit_options::learning_rate_factor), or one of the run's progress at every step
+// (fit_options::learning_rate_by_step).
 #include <cmath>
 #include <cstddef>
 #include <numbers>
@@ -39,6 +40,24 @@ struct cosine_schedule {
         if (epochs == 1 || epoch >= epochs) return epochs == 1 ? 1.0 : minimum;
         const double progress = double(epoch - 1) / double(epochs - 1);
         return minimum + (1 - minimum) * 0.5 * (1 + std::cos(std::numbers::pi * progress));
+    }
+};
+
+// By step: a linear warm-up over the first `warmup` of the run, then a linear decay to `minimum`
+// times the base rate at its last step. `progress` is the share of the run's steps done once this one
+// is taken, in (0, 1].
+struct warmup_linear_decay {
+    double warmup = 0.05;
+    double minimum = 0;
+
+    void validate() const {
+        if (!(warmup >= 0 && warmup < 1)) throw std::invalid_argument("typegrad: warmup_linear_decay: the warm-up is a fraction of the run in [0, 1)");
+        if (!(minimum >= 0 && minimum <= 1)) throw std::invalid_argument("typegrad: warmup_linear_decay: the minimum must be in [0, 1]");
+    }
+    double operator()(double progress) const {
+        validate();
+        if (progress < warmup) return progress / warmup;
+        return minimum + (1 - minimum) * (1 - progress) / (1 - warmup);
     }
 };
 

@@ -70,6 +70,7 @@ public:
     std::size_t size() const { return loader_.size(); }
     std::span<const T> features() const { return loader_.features(); }
     std::span<const Target> targets() const { return loader_.targets(); }
+    std::span<const T> other_input(std::size_t input) const { return loader_.other_input(input); }
 
 private:
     // The epoch's name for the reads that depend on it (augmentation's draws): a function of the

@@ -33,6 +33,7 @@ std::vector<typename Graph::value_type> predict(Graph& graph, const Data& data, 
 template <class Graph, class Input, class Output>
 std::vector<typename Graph::value_type> predict(Graph& graph, std::span<const typename Graph::value_type> features, const Input& input,
                                                 const Output& output, const evaluation_options& options = {}) {
+    static_assert(detail::input_list_traits<Input>::others == 0, "typegrad: predict(graph, features, input, output) takes one input; for several, give a tg::dataset with other_inputs");
     const detail::feature_span<typename Graph::value_type> data{features, Input::shape::size};
     detail::samples_for(input, features.size(), "predict");
     return predict(graph, data, input, output, options);

@@ -82,7 +82,7 @@ void for_each_prediction(Graph& graph, const Data& data, const Input& input, con
                          std::string_view caller, Visit&& visit) {
     static_assert(Logits::shape::rank == 1, "typegrad: a classifier's logits must be a rank-1 node (one score per class)");
     constexpr std::size_t classes = classes_of<Logits>;
-    detail::require_samples_of(data, input, caller);  // a consistent data set, before its labels are read
+    const input_binding<Input> checked{data, input, caller};  // a consistent data set, before its labels are read
     require_one_label_per_sample(data, caller);
     if (data.size() == 0) throw std::invalid_argument("typegrad: " + std::string(caller) + ": the dataset is empty");
     if constexpr (requires { data.targets[0]; })

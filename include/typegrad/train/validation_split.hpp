@@ -40,18 +40,22 @@ train_validation<T, Target> split_validation(const dataset<T, Target>& data, dou
     std::vector<bool> in_validation(n, false);
     for (std::size_t i = 0; i < held_out; ++i) in_validation[order[i]] = true;
 
-    train_validation<T, Target> parts{{data.feature_size, data.target_size, {}, {}}, {data.feature_size, data.target_size, {}, {}}};
+    train_validation<T, Target> parts{{data.feature_size, data.target_size, {}, {}, {}}, {data.feature_size, data.target_size, {}, {}, {}}};
     for (auto* part : {&parts.train, &parts.validation}) {
         const std::size_t count = part == &parts.validation ? held_out : n - held_out;
         part->features.reserve(count * data.feature_size);
         part->targets.reserve(count * data.target_size);
+        for (const named_values<T>& other : data.other_inputs) {
+            part->other_inputs.push_back({other.name, other.size, {}});
+            part->other_inputs.back().values.reserve(count * other.size);
+        }
     }
+    const auto append = [](auto& to, auto values) { to.insert(to.end(), values.begin(), values.end()); };
     for (std::size_t s = 0; s < n; ++s) {
         auto& part = in_validation[s] ? parts.validation : parts.train;
-        const auto features = data.features_of(s, 1);
-        const auto targets = data.targets_of(s, 1);
-        part.features.insert(part.features.end(), features.begin(), features.end());
-        part.targets.insert(part.targets.end(), targets.begin(), targets.end());
+        append(part.features, data.features_of(s, 1));
+        append(part.targets, data.targets_of(s, 1));
+        for (std::size_t k = 0; k < data.other_inputs.size(); ++k) append(part.other_inputs[k].values, data.other_input_of(k, s, 1));
     }
     return parts;
 }
