@@ -24,17 +24,14 @@
 #include <typegrad/typegrad.hpp>
 
 #include "peak_memory.hpp"
+#include "typegrad_networks.hpp"
 
 namespace tg = typegrad;
 
 namespace {
 
-const auto image = tg::named_input<"image", 3, 64, 64>;
-const auto fractions = tg::named_target<"fractions", 37>;
-const auto votes = image | tg::conv2d<32, 3, 1, tg::padding::same> | tg::relu | tg::max_pool<2>  //
-                   | tg::conv2d<64, 3, 1, tg::padding::same> | tg::relu | tg::max_pool<2>          //
-                   | tg::conv2d<128, 3, 1, tg::padding::same> | tg::relu | tg::global_average_pool  //
-                   | tg::dense<37> | tg::sigmoid;
+using bench::typegrad_networks::galaxy_fractions;
+using bench::typegrad_networks::galaxy_image;
 
 double peak_rss_mib() { return double(bench::peak_resident_kib()) / 1024.0; }
 
@@ -87,7 +84,7 @@ int main(int argc, char** argv) {
         const double sequential_seconds = read_epoch(false);
         const double read_seconds = read_epoch(true);
 
-        auto net = tg::compile<float>(tg::mse_loss(votes, fractions), votes);
+        auto net = bench::typegrad_networks::w6_graph();
         net.set_threads(threads);
         net.reserve(batch);
         struct pass {
@@ -102,8 +99,8 @@ int main(int argc, char** argv) {
             const auto begin = std::chrono::steady_clock::now();
             batches.start_epoch();
             while (batches.next()) {
-                net.bind(image, batches.features());
-                net.bind(fractions, batches.targets());
+                net.bind(galaxy_image, batches.features());
+                net.bind(galaxy_fractions, batches.targets());
                 net.forward(batches.size());
                 net.backward();
                 tg::step(opt, net);
