@@ -39,7 +39,9 @@ struct fit_options {
     std::size_t batch_size = 32;
     std::uint64_t seed = 0;
     bool shuffle = true;
-    std::function<double(std::size_t epoch)> learning_rate_factor{};  // a schedule (train/learning_rate_schedule.hpp); empty: constant
+    // A schedule (train/learning_rate_schedule.hpp), the factor of an epoch's rate; empty: constant. With
+    // either schedule the optimiser's own rate is the base, and is given back to it when fit() returns.
+    std::function<double(std::size_t epoch)> learning_rate_factor{};
     // A schedule applied at every step instead, a factor of the run's progress: the share of its steps
     // done once the step is taken, in (0, 1] (train/learning_rate_schedule.hpp: warmup_linear_decay). For runs of
     // a few epochs, which an epoch-wise schedule leaves at one rate. The epoch's report gives its mean rate.
@@ -196,6 +198,16 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const 
     state.shuffle = options.shuffle;
     state.gradient_norm_sums.assign(tensors.size(), 0.0);
     if constexpr (has_rate) state.base_learning_rate = opt.options().learning_rate;
+    // A schedule sets the optimiser's rate for this run only: the optimiser gets its base rate back
+    // however fit() ends, so that a later run does not start at the schedule's last (perhaps 0) rate.
+    const auto restore_rate = [&] {
+        if constexpr (has_rate)
+            if (options.learning_rate_factor || options.learning_rate_by_step) opt.set_learning_rate(state.base_learning_rate);
+    };
+    struct at_exit {
+        const decltype(restore_rate)& restore;
+        ~at_exit() { restore(); }
+    } const restoring_rate{restore_rate};
     if (!options.checkpoint.empty() || !options.resume.empty())
         state.data_fingerprint = fingerprint_of(data);
     if constexpr (checkpointable)
