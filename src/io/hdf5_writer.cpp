@@ -16,6 +16,21 @@ namespace {
 
 std::string in_quotes(const std::string& name) { return "\"" + name + "\""; }
 
+// Values per sample of a dataset whose samples have this shape.
+std::size_t values_per_sample(const std::vector<std::size_t>& shape) {
+    std::size_t values = 1;
+    for (const std::size_t d : shape) values *= d;
+    return values;
+}
+
+// Throws unless a sample's shape (the features', or an other input's, named by `what`) has rank 0 to 4
+// and no zero dimension.
+void require_sample_shape(const std::vector<std::size_t>& shape, const std::string& what, const std::string& shape_name) {
+    if (shape.size() > 4) throw std::invalid_argument(what + ": a sample has rank 0 to 4, not " + std::to_string(shape.size()));
+    for (const std::size_t d : shape)
+        if (d == 0) throw std::invalid_argument(what + ": " + shape_name + " " + shape_tuple(shape) + " has a zero dimension");
+}
+
 std::size_t bytes_of(hdf5_feature_type type) {
     switch (type) {
         case hdf5_feature_type::uint8: return 1;
@@ -119,33 +134,23 @@ column hdf5_writer::impl::make_column(const std::string& name, hid_t file_type, 
 }
 
 void hdf5_writer::impl::create() {
-    if (options.feature_shape.size() > 4) throw std::invalid_argument(path + ": a sample has rank 0 to 4, not " + std::to_string(options.feature_shape.size()));
-    for (const std::size_t d : options.feature_shape)
-        if (d == 0) throw std::invalid_argument(path + ": the feature shape " + shape_tuple(options.feature_shape) + " has a zero dimension");
+    require_sample_shape(options.feature_shape, path, "the feature shape");
     if (options.gzip_level < 0 || options.gzip_level > 9) throw std::invalid_argument(path + ": the gzip level is 0 (none) or 1 to 9");
     if (options.target_values == 0 && !options.extra_labels.empty())
         throw std::invalid_argument(path + ": extra labels go beside value targets; the targets are labels already");
-    for (const auto& [a, b] : {std::pair{&options.features, &options.targets}, std::pair{&options.features, &options.extra_labels},
-                               std::pair{&options.targets, &options.extra_labels}})
-        if (*a == *b) throw std::invalid_argument(path + ": two datasets are named " + in_quotes(*a));
-    for (std::size_t k = 0; k < options.other_inputs.size(); ++k) {
-        const std::string& name = options.other_inputs[k].name;
-        const bool repeated = name == options.features || name == options.targets || name == options.extra_labels ||
-                              std::any_of(options.other_inputs.begin(), options.other_inputs.begin() + std::ptrdiff_t(k), [&](const hdf5_column& c) { return c.name == name; });
-        if (repeated) throw std::invalid_argument(path + ": two datasets are named " + in_quotes(name));
-        if (options.other_inputs[k].shape.size() > 4)
-            throw std::invalid_argument(path + ": other input " + in_quotes(name) + ": a sample has rank 0 to 4, not " + std::to_string(options.other_inputs[k].shape.size()));
-        for (const std::size_t d : options.other_inputs[k].shape)
-            if (d == 0) throw std::invalid_argument(path + ": other input " + in_quotes(name) + ": the shape " + shape_tuple(options.other_inputs[k].shape) + " has a zero dimension");
-    }
+    std::vector<const std::string*> names{&options.features, &options.targets, &options.extra_labels};
+    for (const hdf5_column& other : options.other_inputs) names.push_back(&other.name);
+    for (std::size_t i = 0; i < names.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+            if (*names[i] == *names[j]) throw std::invalid_argument(path + ": two datasets are named " + in_quotes(*names[i]));
+    for (const hdf5_column& other : options.other_inputs) require_sample_shape(other.shape, path + ": other input " + in_quotes(other.name), "the shape");
     if (options.scale && !std::isfinite(*options.scale)) throw std::invalid_argument(path + ": the scale must be a finite number");
     if (options.offset && !std::isfinite(*options.offset)) throw std::invalid_argument(path + ": the offset must be a finite number");
     if (options.gzip_level > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0)
         throw io_error(path + ": this HDF5 library has no gzip (deflate) filter; write with gzip_level 0");
 
     const std::size_t element_bytes = bytes_of(options.feature_type);
-    feature_size = 1;
-    for (const std::size_t d : options.feature_shape) feature_size *= d;
+    feature_size = values_per_sample(options.feature_shape);
     const std::size_t sample_bytes = feature_size * element_bytes;
     const std::size_t chunk_samples = options.chunk_samples != 0 ? options.chunk_samples : std::max<std::size_t>(1, feature_chunk_bytes / sample_bytes);
     // A block is whole feature chunks, about 1 MiB: one write per dataset per block.
@@ -167,11 +172,9 @@ void hdf5_writer::impl::create() {
         columns.push_back(make_column(options.targets, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {k}, 4, std::max<std::size_t>(1, target_chunk_bytes / (4 * k))));
         if (!options.extra_labels.empty()) columns.push_back(make_column(options.extra_labels, H5T_STD_I32LE, H5T_NATIVE_INT32, {}, 4, target_chunk_bytes / 4));
     }
-    for (const hdf5_column& other : options.other_inputs) {
-        std::size_t values = 1;
-        for (const std::size_t d : other.shape) values *= d;
-        columns.push_back(make_column(other.name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, other.shape, 4, std::max<std::size_t>(1, target_chunk_bytes / (4 * values))));
-    }
+    for (const hdf5_column& other : options.other_inputs)
+        columns.push_back(make_column(other.name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, other.shape, 4,
+                                      std::max<std::size_t>(1, target_chunk_bytes / (4 * values_per_sample(other.shape)))));
     for (column& c : columns) c.buffer.resize(block_samples * c.row_bytes);
 
     const hid_t features = columns.front().dataset.get();
