@@ -5,12 +5,17 @@
 // (safetensors) and two PNG pictures. A checkpoint is written after each epoch; on SIGINT or SIGTERM
 // the current step is finished, the checkpoint written and the program ends saying how to resume
 // (--resume). Run through scripts/demo; --help lists the options.
+//
+// Started by mpirun or srun (scripts/demo --ranks N starts N local processes), it trains data-parallel:
+// each rank computes its share of every batch and of the test set, and rank 0 alone prints and writes
+// the summary, the model, the checkpoint and the pictures.
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <typegrad/io/fashion_mnist.hpp>
@@ -20,6 +25,9 @@
 #include <typegrad/train/classification_report.hpp>
 #include <typegrad/train/stop_signals.hpp>
 #include <typegrad/typegrad.hpp>
+#ifdef TYPEGRAD_HAS_MPI
+#include <typegrad/parallel/mpi.hpp>
+#endif
 
 #include "fashion_mnist_options.hpp"
 #include "fashion_mnist_summary.hpp"
@@ -31,8 +39,9 @@ namespace {
 const std::vector<std::string>& class_names = tg::io::fashion_mnist_class_names();
 
 // The command that continues a stopped run: this run's options, with --resume <checkpoint>.
-std::string resume_command(int argc, char** argv, const std::string& checkpoint) {
+std::string resume_command(int argc, char** argv, const std::string& checkpoint, std::size_t ranks) {
     std::string command = "scripts/demo";
+    if (ranks > 1) command += " --ranks " + std::to_string(ranks);
     for (int i = 1; i < argc; ++i) {
         const std::string argument = argv[i];
         if (argument == "--resume") ++i;  // and its value
@@ -44,6 +53,20 @@ std::string resume_command(int argc, char** argv, const std::string& checkpoint)
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef TYPEGRAD_HAS_MPI
+    std::optional<tg::mpi::environment> mpi;
+    std::optional<tg::mpi::communicator> world;
+    if (tg::mpi::launched_by_mpi()) {
+        mpi.emplace(argc, argv);
+        world.emplace();
+    }
+    tg::communicator* ranks = world && world->size() > 1 ? &*world : nullptr;
+#else
+    tg::communicator* ranks = nullptr;
+#endif
+    const bool leader = !ranks || ranks->rank() == 0;
+    if (!leader && !std::freopen("/dev/null", "w", stdout)) return 1;  // rank 0 alone reports
+
     int exit_status = 0;
     const auto parsed = parse_options(argc, argv, exit_status);
     if (!parsed) return exit_status;
@@ -70,7 +93,8 @@ int main(int argc, char** argv) {
         if (!options.evaluate) {
             const auto split = tg::split_validation(tg::io::read_fashion_mnist(options.data_dir, "train", options.limit), options.validation, options.seed);
             std::cout << "Fashion-MNIST from " << options.data_dir << ": " << split.train.size() << " training, " << split.validation.size()
-                      << " validation and " << test.size() << " test images; " << net.threads() << " thread(s)\n";
+                      << " validation and " << test.size() << " test images; " << (ranks ? std::to_string(ranks->size()) + " ranks x " : "")
+                      << net.threads() << " thread(s)\n";
             net.summary(std::cout);
 
             tg::adam<float> optimiser{{.learning_rate = options.learning_rate}};
@@ -93,7 +117,8 @@ int main(int argc, char** argv) {
                                    .check_finite = options.check_finite,
                                    .checkpoint = options.checkpoint,
                                    .resume = options.resume,
-                                   .stop = &stop});
+                                   .stop = &stop,
+                                   .ranks = ranks});
             run.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             if (!run.history.empty() && run.history.back().interrupted) {
                 const tg::epoch_report& last = run.history.back();
@@ -103,16 +128,16 @@ int main(int argc, char** argv) {
                 else
                     std::printf("\nstopped by %s after epoch %zu; ", signal, last.epoch);
                 std::printf("the run is saved in %s\nto resume: %s\n", options.checkpoint.c_str(),
-                            resume_command(argc, argv, options.checkpoint).c_str());
+                            resume_command(argc, argv, options.checkpoint, ranks ? ranks->size() : 1).c_str());
                 return 128 + tg::stop_signal();
             }
-            tg::io::save_parameters(net, options.save, {{"network", "W3"}, {"dataset", "fashion-mnist"}});
+            if (leader) tg::io::save_parameters(net, options.save, {{"network", "W3"}, {"dataset", "fashion-mnist"}});
             run.model_file = options.save;
             std::printf("trained %zu epochs in %.1f s (%.1f min); the weights of the best validation epoch are kept and saved to %s\n",
                         run.history.size(), run.train_seconds, run.train_seconds / 60, options.save.c_str());
         }
 
-        run.confusion = tg::confusion_matrix_of(net, test, pixels, logits, {.batch_size = 1000});
+        run.confusion = tg::confusion_matrix_of(net, test, pixels, logits, {.batch_size = 1000, .ranks = ranks});
         run.test_accuracy = run.confusion.accuracy();
         std::cout << "\nconfusion matrix on the " << test.size() << " test images (rows: true class, columns: predicted)\n";
         tg::print_confusion_matrix(std::cout, run.confusion, class_names);
@@ -120,9 +145,9 @@ int main(int argc, char** argv) {
         tg::print_classification_report(std::cout, run.confusion, class_names);
         std::printf("\ntest accuracy %.2f %%\n", 100 * run.test_accuracy);
 
-        write_summary(options.json, run, options, class_names);
+        if (leader) write_summary(options.json, run, options, class_names);
         std::cout << "summary: " << options.json << "\n";
-        if (options.plots) {
+        if (options.plots && leader) {
             const auto out = std::filesystem::path(options.out_dir);
             std::cout << "pictures:";
             if (!run.history.empty()) {  // --evaluate trains nothing: no learning curve
@@ -137,6 +162,8 @@ int main(int argc, char** argv) {
             return 3;
         }
     } catch (const std::exception& error) {
+        // A rank alone in its error would leave the others waiting: the job ends, naming the rank.
+        if (ranks) ranks->abort("error (rank " + std::to_string(ranks->rank()) + " of " + std::to_string(ranks->size()) + "): " + error.what());
         std::cerr << "error: " << error.what() << "\n";
         return 1;
     }

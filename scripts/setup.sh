@@ -4,7 +4,7 @@
 # Packages the library, its tests and the demo need.
 TYPEGRAD_PACKAGES=(g++ clang libclang-rt-14-dev meson ninja-build pkg-config python3 libboost-dev libboost-test-dev
                    libopenblas-dev liblapacke-dev zlib1g-dev libhdf5-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev gnuplot-nox
-                   dataset-fashion-mnist)
+                   dataset-fashion-mnist libopenmpi-dev openmpi-bin)
 
 # PyTorch in Python, kept apart so that scripts/demo does not pull it in: the test suite's round trip of
 # model files (tests/io/torch_roundtrip.py) and the benchmarks' pytorch peer (bench/peers/pytorch_workloads.py)

@@ -18,7 +18,9 @@
 #include <typegrad/train/checkpoint.hpp>
 #include <typegrad/train/class_weights.hpp>
 #include <typegrad/train/classification_report.hpp>
+#include <typegrad/train/communicator.hpp>
 #include <typegrad/train/confusion_matrix.hpp>
+#include <typegrad/train/data_parallel.hpp>
 #include <typegrad/train/dataset.hpp>
 #include <typegrad/train/evaluation_mode.hpp>
 #include <typegrad/train/batch_loader.hpp>

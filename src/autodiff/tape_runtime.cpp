@@ -145,7 +145,7 @@ void tape_runtime<T>::forward_to(std::size_t batch, std::span<const std::size_t>
 
 
 template <class T>
-void tape_runtime<T>::run_backward() {
+void tape_runtime<T>::run_backward(gradients_ready ready) {
     if (batch_ == 0) throw std::logic_error("typegrad: backward() needs a forward() first");
     if (partial_forward_)
         throw std::logic_error("typegrad: backward() needs a full forward(batch); forward(batch, outputs...) computed only what those outputs need");
@@ -162,6 +162,9 @@ void tape_runtime<T>::run_backward() {
     for (std::size_t s = slots_.size(); s-- > 0;) {
         zero_gradients_due(s);
         if (const auto step = steps_.backward[slot_position_[s]]; step && grad_[s]) step(ops_[s], args_for(s));
+        // Parameters are laid out in the order of their first use: done with that use, the block and
+        // every one after it are final.
+        if (ready.call && initialises_[s] && slots_[s].parameter_size > 0) ready.call(ready.context, param_offset_[s]);
     }
 }
 

@@ -36,4 +36,8 @@ const std::atomic<bool>& stop_on_signals() {
 
 int stop_signal() { return received; }
 
+void detail::note_stop_signal(int signal) {
+    if (received == 0) received = signal;
+}
+
 }  // namespace typegrad

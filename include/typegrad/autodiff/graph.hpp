@@ -173,6 +173,18 @@ public:
             check{};
         this->run_backward();
     }
+    // backward(), calling on_ready(first) each time the gradients of parameters()[first ...] to the last
+    // are final (first decreasing; the last call's is 0 if the graph has parameters): so that they can
+    // be sent on while the rest of backward runs (data-parallel training).
+    template <class OnReady>
+    void backward(OnReady&& on_ready) {
+        [[maybe_unused]] constexpr errors::require<loss_node::shape::rank == 0 && !loss_node::batched,
+                                                   errors::backward_needs_a_scalar_loss<typename loss_node::shape>>
+            check{};
+        using F = std::remove_reference_t<OnReady>;
+        this->run_backward({[](void* context, std::size_t first) { (*static_cast<F*>(context))(first); },
+                            const_cast<void*>(static_cast<const void*>(&on_ready))});
+    }
 
     // Value of any node of the graph after forward(), as [batch, shape...].
     template <expression X>

@@ -66,6 +66,13 @@ public:
     std::span<T> parameters() { return params_; }
     std::span<const T> parameters() const { return params_; }
     std::span<T> gradients() { return param_grads_; }
+    // Where backward() tells the gradients final from (graph::backward(on_ready)), in the order it does.
+    std::vector<std::size_t> gradient_ready_points() const {
+        std::vector<std::size_t> points;
+        for (std::size_t s = slots_.size(); s-- > 0;)
+            if (initialises_[s] && slots_[s].parameter_size > 0) points.push_back(param_offset_[s]);
+        return points;
+    }
     std::span<const T> gradients() const { return param_grads_; }
     // State that forward() updates and training does not (a batch normalisation's running statistics),
     // in the order of the layers' state blocks.
@@ -149,8 +156,14 @@ protected:
     // Orders the nodes into slots (by position, then in the order they were met), lays out the
     // parameters (one block per layer, or per name) and initialises them from seed 0.
     void lay_out(std::vector<found_node> nodes, std::span<const node_id> root_keys);
+    // Told, during backward(), each time the parameters' gradients from `first` to the last are final:
+    // call(context, first), first decreasing (a layer's block is final once its first use is done).
+    struct gradients_ready {
+        void (*call)(void* context, std::size_t first) = nullptr;
+        void* context = nullptr;
+    };
     // backward() without its compile-time check of the loss.
-    void run_backward();
+    void run_backward(gradients_ready ready = {});
 
     std::size_t value_count(std::size_t s, std::size_t batch) const { return (slots_[s].batched ? batch : 1) * slots_[s].size; }
 

@@ -9,6 +9,9 @@
 // rows: the batch is the same set of samples, its rows sorted); an in-memory one gathers them in the
 // order given. An error while reading (a corrupt chunk, a label out of range) is thrown by next() at
 // the batch it concerns, after the batches before it.
+//
+// Data-parallel (train/communicator.hpp), each rank's loader reads only the rank's share of each batch:
+// a contiguous part of it, the shares of a batch differing in size by at most one.
 #include <algorithm>
 #include <chrono>
 #include <concepts>
@@ -23,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include <typegrad/train/communicator.hpp>
 #include <typegrad/train/dataset.hpp>
 
 namespace typegrad {
@@ -95,15 +99,19 @@ public:
     using Target = typename Data::target_type;
 
     // Batches of up to batch_size samples; depth batches read ahead on a thread (0: read in next()).
-    // Without targets, only the features are read (predictions).
-    batch_loader(const Data& data, std::size_t batch_size, std::size_t depth, bool with_targets = true)
-        : cursor_{detail::open_cursor(data)}, samples_{data.size()}, batch_size_{batch_size}, slots_(depth + 1), batch_samples_(batch_size) {
+    // Without targets, only the features are read (predictions). Of each batch, only the share of
+    // rank `rank` among `ranks` is read.
+    batch_loader(const Data& data, std::size_t batch_size, std::size_t depth, bool with_targets = true, std::size_t rank = 0, std::size_t ranks = 1)
+        : cursor_{detail::open_cursor(data)}, samples_{data.size()}, batch_size_{batch_size}, rank_{rank}, ranks_{ranks},
+          capacity_{(batch_size + ranks - 1) / std::max<std::size_t>(ranks, 1)}, slots_(depth + 1), batch_samples_(capacity_) {
         if (batch_size == 0) throw std::invalid_argument("typegrad: batch_loader: the batch size must be positive");
+        if (ranks == 0 || rank >= ranks)
+            throw std::invalid_argument("typegrad: batch_loader: rank " + std::to_string(rank) + " is not one of " + std::to_string(ranks) + " ranks");
         const std::vector<input_description> others = detail::other_inputs_of(data);
         for (slot& s : slots_) {
-            s.features.resize(batch_size * data.feature_size);
-            if (with_targets) s.targets.resize(batch_size * data.target_size);
-            for (const input_description& other : others) s.others.emplace_back(batch_size * other.size);
+            s.features.resize(capacity_ * data.feature_size);
+            if (with_targets) s.targets.resize(capacity_ * data.target_size);
+            for (const input_description& other : others) s.others.emplace_back(capacity_ * other.size);
             for (std::vector<T>& other : s.others) s.other_spans.emplace_back(other);
         }
     }
@@ -111,15 +119,16 @@ public:
     batch_loader(const batch_loader&) = delete;
     batch_loader& operator=(const batch_loader&) = delete;
 
-    // Starts a pass over order[position], order[position + 1], ... (an empty order: the samples
-    // position, position + 1, ... in turn). `order` must stay unchanged until stop() or the next start().
-    // `pass` names the pass for a source whose reads depend on it (augmentation's draws).
-    void start(std::span<const std::size_t> order, std::size_t position, std::uint64_t pass = 0) {
+    // Starts a pass over order[position], order[position + 1], ... up to order[end - 1] (an empty
+    // order: the samples position, position + 1, ... in turn; end past the last: to the last). `order`
+    // must stay unchanged until stop() or the next start(). `pass` names the pass for a source whose
+    // reads depend on it (augmentation's draws).
+    void start(std::span<const std::size_t> order, std::size_t position, std::uint64_t pass = 0, std::size_t end = std::size_t(-1)) {
         stop();
         if constexpr (requires { cursor_.start_pass(pass); }) cursor_.start_pass(pass);
         order_ = order;
         position_ = position;
-        const std::size_t total = order.empty() ? samples_ : order.size();
+        const std::size_t total = std::min(end, order.empty() ? samples_ : order.size());
         if (position > total) throw std::invalid_argument("typegrad: batch_loader: a pass cannot start at sample " + std::to_string(position) + " of " + std::to_string(total));
         batches_ = (total - position + batch_size_ - 1) / batch_size_;
         total_ = total;
@@ -158,19 +167,19 @@ public:
             current_ = &slots_[taken_ % slots_.size()];
         }
         count_wait();
-        first_ = position_ + taken_ * batch_size_;
         ++taken_;
         return true;
     }
 
-    std::size_t first() const { return first_; }  // the batch's first position in the pass's order
-    std::size_t size() const { return current_->count; }
-    std::span<const T> features() const { return {current_->features.data(), current_->count * (current_->features.size() / batch_size_)}; }
-    std::span<const Target> targets() const { return {current_->targets.data(), current_->count * (current_->targets.size() / batch_size_)}; }
+    std::size_t first() const { return current_->first; }  // the (share of the) batch's first position in the pass's order
+    std::size_t size() const { return current_->count; }   // its samples read: this rank's share
+    std::size_t batch_size() const { return current_->batch_count; }  // the whole batch's samples, all ranks' shares
+    std::span<const T> features() const { return {current_->features.data(), current_->count * (current_->features.size() / capacity_)}; }
+    std::span<const Target> targets() const { return {current_->targets.data(), current_->count * (current_->targets.size() / capacity_)}; }
     // The batch's values of the source's other input number `input` (detail::other_inputs_of's order).
     std::span<const T> other_input(std::size_t input) const {
         const std::vector<T>& values = current_->others[input];
-        return {values.data(), current_->count * (values.size() / batch_size_)};
+        return {values.data(), current_->count * (values.size() / capacity_)};
     }
     std::size_t depth() const { return slots_.size() - 1; }
     // Seconds spent in next() since construction: reading (depth 0), or waiting for the reading
@@ -183,12 +192,14 @@ private:
         std::vector<Target> targets;
         std::vector<std::vector<T>> others;     // the source's other inputs
         std::vector<std::span<T>> other_spans;  // their whole buffers, as the cursor takes them
-        std::size_t count = 0;
+        std::size_t first = 0, count = 0, batch_count = 0;
     };
 
     void read_batch(std::size_t batch, slot& into) {
-        const std::size_t first = position_ + batch * batch_size_;
-        const std::size_t count = std::min(batch_size_, total_ - first);
+        const std::size_t batch_first = position_ + batch * batch_size_;
+        const std::size_t batch_count = std::min(batch_size_, total_ - batch_first);
+        const share part = share_of(batch_count, rank_, ranks_);
+        const std::size_t first = batch_first + part.first, count = part.count;
         std::span<std::size_t> samples{batch_samples_.data(), count};
         if (order_.empty())
             for (std::size_t i = 0; i < count; ++i) samples[i] = first + i;
@@ -196,11 +207,14 @@ private:
             std::copy_n(order_.begin() + std::ptrdiff_t(first), count, samples.begin());
             if constexpr (detail::cursor_of<Data>::wants_sorted) std::sort(samples.begin(), samples.end());
         }
-        const std::size_t fs = into.features.size() / batch_size_, ts = into.targets.size() / batch_size_;
+        const std::size_t fs = into.features.size() / capacity_, ts = into.targets.size() / capacity_;
         for (std::size_t k = 0; k < into.others.size(); ++k)
-            into.other_spans[k] = std::span<T>(into.others[k].data(), count * (into.others[k].size() / batch_size_));
-        cursor_.read(samples, std::span<T>(into.features.data(), count * fs), std::span<Target>(into.targets.data(), count * ts), into.other_spans);
+            into.other_spans[k] = std::span<T>(into.others[k].data(), count * (into.others[k].size() / capacity_));
+        if (count > 0)
+            cursor_.read(samples, std::span<T>(into.features.data(), count * fs), std::span<Target>(into.targets.data(), count * ts), into.other_spans);
+        into.first = first;
         into.count = count;
+        into.batch_count = batch_count;
     }
 
     void read_ahead() {
@@ -227,11 +241,12 @@ private:
     }
 
     detail::cursor_of<Data> cursor_;
-    std::size_t samples_, batch_size_;
+    std::size_t samples_, batch_size_, rank_, ranks_;
+    std::size_t capacity_;  // samples of a slot: the largest share of a batch
     std::vector<slot> slots_;
     std::vector<std::size_t> batch_samples_;  // the batch's samples, as read
     std::span<const std::size_t> order_{};
-    std::size_t position_ = 0, total_ = 0, batches_ = 0, first_ = 0;
+    std::size_t position_ = 0, total_ = 0, batches_ = 0;
     const slot* current_ = nullptr;
     std::size_t taken_ = 0;  // batches handed out by next()
     double waited_ = 0;

@@ -43,10 +43,10 @@ public:
     }
 
     // Counts one more sample of class `true_class` predicted as `predicted_class`.
-    void add(std::size_t true_class, std::size_t predicted_class) {
+    void add(std::size_t true_class, std::size_t predicted_class, std::size_t times = 1) {
         check_class(true_class, "add: true class");
         check_class(predicted_class, "add: predicted class");
-        ++counts_[true_class * classes_ + predicted_class];
+        counts_[true_class * classes_ + predicted_class] += times;
     }
 
     std::size_t classes() const { return classes_; }
@@ -115,9 +115,16 @@ private:
 template <class Graph, sample_source Data, class Input, class Logits>
 confusion_matrix confusion_matrix_of(Graph& graph, const Data& data, const Input& input, const Logits& logits,
                                      const evaluation_options& options = {}) {
-    confusion_matrix matrix{classes_of<Logits>};
+    constexpr std::size_t classes = classes_of<Logits>;
+    // Counted as doubles (exact below 2^53) so that data-parallel ranks can sum them.
+    std::vector<double> counts(classes * classes, 0.0);
     for_each_prediction(graph, data, input, logits, options, "confusion_matrix_of()",
-                        [&](std::size_t true_class, std::size_t predicted) { matrix.add(true_class, predicted); });
+                        [&](std::size_t true_class, std::size_t predicted) { counts[true_class * classes + predicted] += 1; });
+    if (options.ranks) options.ranks->sum(std::span<double>(counts));
+    confusion_matrix matrix{classes};
+    for (std::size_t t = 0; t < classes; ++t)
+        for (std::size_t p = 0; p < classes; ++p)
+            matrix.add(t, p, std::size_t(counts[t * classes + p]));
     return matrix;
 }
 

@@ -11,6 +11,8 @@
 #include <type_traits>
 
 #include <typegrad/train/batch_loader.hpp>
+#include <typegrad/train/communicator.hpp>
+#include <typegrad/train/data_parallel.hpp>
 #include <typegrad/train/dataset.hpp>
 #include <typegrad/train/evaluation_mode.hpp>
 #include <typegrad/train/input_binding.hpp>
@@ -21,6 +23,9 @@ namespace typegrad {
 struct evaluation_options {
     std::size_t batch_size = 256;  // samples per forward; results do not depend on it
     std::size_t prefetch = 2;      // batches a streamed source reads ahead on a thread (0: none); in-memory data is read in place
+    // Data-parallel (train/communicator.hpp): each rank reads and computes its share of the data set
+    // (a contiguous part) and the results are summed, counting each sample once. Null: this process alone.
+    communicator* ranks = nullptr;
 };
 
 namespace detail {
@@ -64,20 +69,22 @@ inline void require_batch_size(const evaluation_options& options, std::string_vi
 }
 
 // Calls f(first, count, features, targets, other) for each batch of up to options.batch_size samples
-// of `data`, in order, where other(k) is the batch's values of the data's other input k: in-memory data
-// in place, a streamed source through a batch_loader (read ahead). Without targets, only the inputs are
-// read (and `targets` is empty).
+// of `data` (this rank's share of it, with options.ranks), in order, where other(k) is the batch's
+// values of the data's other input k: in-memory data in place, a streamed source through a
+// batch_loader (read ahead). Without targets, only the inputs are read (and `targets` is empty).
 template <class Data, class F>
 void for_each_batch(const Data& data, const evaluation_options& options, bool with_targets, F&& f) {
     static_assert(!requires { Data::augmented; }, "typegrad: evaluation and predictions read data as it is: pass them the data the augmentation wraps");
+    const share part = options.ranks ? share_of(data.size(), options.ranks->rank(), options.ranks->size()) : share{0, data.size()};
+    const std::size_t end = part.first + part.count;
     if constexpr (Data::streamed) {
         batch_loader<Data> loader{data, options.batch_size, options.prefetch, with_targets};
-        loader.start({}, 0);
+        loader.start({}, part.first, 0, end);
         while (loader.next())
             f(loader.first(), loader.size(), loader.features(), loader.targets(), [&](std::size_t k) { return loader.other_input(k); });
     } else {
-        for (std::size_t first = 0; first < data.size(); first += options.batch_size) {
-            const std::size_t count = std::min(options.batch_size, data.size() - first);
+        for (std::size_t first = part.first; first < end; first += options.batch_size) {
+            const std::size_t count = std::min(options.batch_size, end - first);
             const auto other = [&](std::size_t k) {
                 if constexpr (requires { data.other_input_of(k, first, count); })
                     return data.other_input_of(k, first, count);
@@ -103,11 +110,13 @@ void evaluation_pass(Graph& graph, const Data& data, const Input& input, const T
     detail::require_batch_size(options, caller);
     const evaluation_mode<Graph> evaluating{graph};
     const detail::unbind_at_exit<Graph> unbinding{graph};
-    detail::for_each_batch(data, options, true, [&](std::size_t first, std::size_t count, auto features, auto targets, auto other) {
-        binding.bind(graph, features, other);
-        graph.bind(target, targets);
-        graph.forward(count);
-        after_forward(first, count, targets);
+    detail::on_this_rank(options.ranks, [&] {
+        detail::for_each_batch(data, options, true, [&](std::size_t first, std::size_t count, auto features, auto targets, auto other) {
+            binding.bind(graph, features, other);
+            graph.bind(target, targets);
+            graph.forward(count);
+            after_forward(first, count, targets);
+        });
     });
 }
 
@@ -122,10 +131,12 @@ void prediction_pass(Graph& graph, const Data& data, const Input& input, const O
     detail::require_batch_size(options, caller);
     const evaluation_mode<Graph> evaluating{graph};
     const detail::unbind_at_exit<Graph> unbinding{graph};
-    detail::for_each_batch(data, options, with_targets, [&](std::size_t first, std::size_t count, auto features, auto targets, auto other) {
-        binding.bind(graph, features, other);
-        graph.forward(count, output);
-        after_forward(first, count, targets);
+    detail::on_this_rank(options.ranks, [&] {
+        detail::for_each_batch(data, options, with_targets, [&](std::size_t first, std::size_t count, auto features, auto targets, auto other) {
+            binding.bind(graph, features, other);
+            graph.forward(count, output);
+            after_forward(first, count, targets);
+        });
     });
 }
 

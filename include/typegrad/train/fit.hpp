@@ -9,8 +9,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -20,6 +22,8 @@
 #include <typegrad/expr/node.hpp>
 #include <typegrad/train/batch_loader.hpp>
 #include <typegrad/train/checkpoint.hpp>
+#include <typegrad/train/communicator.hpp>
+#include <typegrad/train/data_parallel.hpp>
 #include <typegrad/train/dataset.hpp>
 #include <typegrad/train/evaluation_pass.hpp>
 #include <typegrad/train/gradient_clipping.hpp>
@@ -28,6 +32,7 @@
 #include <typegrad/train/numerical_health.hpp>
 #include <typegrad/train/optimizer.hpp>
 #include <typegrad/train/predictions.hpp>
+#include <typegrad/train/stop_signals.hpp>
 
 namespace typegrad {
 
@@ -71,6 +76,14 @@ struct fit_options {
     // on a thread of its own, so that reading overlaps training; 0: read on the training thread. An
     // in-memory dataset is gathered on the training thread (a copy: cheaper than handing it over).
     std::size_t prefetch = 2;
+    // Data-parallel training (train/communicator.hpp; parallel/mpi.hpp over MPI): the ranks that train
+    // together, each on its share of every batch, batch_size being the whole batch's. Every rank must
+    // call fit() alike. Rank 0 alone writes the checkpoint; every rank reads the one it resumes from.
+    // Null: this process alone.
+    communicator* ranks = nullptr;
+    // Data-parallel: the gradients are summed in buckets of at least this many bytes, each sent as soon
+    // as backward() has finished it, overlapping the rest of backward. The result does not depend on it.
+    std::size_t bucket_bytes = std::size_t(1) << 20;
 };
 
 struct evaluation {
@@ -102,6 +115,12 @@ evaluation evaluate(Graph& graph, const Data& data, const Input& input, const Ta
         total += double(graph.loss()) * double(count);
         if constexpr (classifier) correct += correct_predictions(graph, logits, targets, count);
     });
+    if (options.ranks) {
+        double sums[] = {total, double(correct)};
+        options.ranks->sum(std::span<double>(sums));
+        total = sums[0];
+        correct = std::size_t(sums[1] + 0.5);
+    }
     return {total / double(data.size()), classifier ? double(correct) / double(data.size()) : not_measured};
 }
 
@@ -189,9 +208,15 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const 
         require_targets_of(*validation, target, "fit (validation set)");
     }
 
-    minibatches<Data> batches{data, options.batch_size, options.seed, options.shuffle, options.prefetch};
+    communicator* ranks = options.ranks && options.ranks->size() > 1 ? options.ranks : nullptr;
+    if (ranks) start_together(*ranks, graph, "fit");
+    minibatches<Data> batches{data, options.batch_size, options.seed, options.shuffle, options.prefetch, ranks ? ranks->rank() : 0, ranks ? ranks->size() : 1};
     const unbind_at_exit<Graph> unbinding{graph};  // the leaves point into `batches`
     graph.reserve(options.batch_size);
+    step_figures figures{ranks ? ranks->size() : 1};
+    std::optional<gradient_exchange<V>> exchange;
+    if (ranks) exchange.emplace(*ranks, graph.gradient_ready_points(), graph.gradients().size(), std::max<std::size_t>(options.bucket_bytes / sizeof(V), 1));
+    std::optional<non_finite_error> first_non_finite;  // met in this rank's activations, to be told to every rank
     const std::vector<parameter_tensor> tensors = graph.parameter_tensors();
     fit_state<V> state;
     state.batch_size = options.batch_size;
@@ -211,7 +236,7 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const 
     if (!options.checkpoint.empty() || !options.resume.empty())
         state.data_fingerprint = fingerprint_of(data);
     if constexpr (checkpointable)
-        if (!options.resume.empty()) load_checkpoint(options.resume, graph, opt, batches, state);
+        if (!options.resume.empty()) on_this_rank(ranks, [&] { load_checkpoint(options.resume, graph, opt, batches, state); });
     const std::string kept = options.checkpoint.empty() ? "" : "; the checkpoint file " + options.checkpoint + " was not overwritten";
     const auto save = [&] {
         if constexpr (checkpointable) {
@@ -219,10 +244,36 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const 
             // Never replace a good checkpoint with weights that cannot be trained on.
             const detail::check_point at = state.batch == 0 ? detail::check_point{state.epoch - 1, 0, kept} : detail::check_point{state.epoch, state.batch, kept};
             detail::require_finite(std::span<const V>(graph.parameters()), tensors, "parameter", at);
-            save_checkpoint(options.checkpoint, graph, opt, batches, state);
+            if (!ranks) return save_checkpoint(options.checkpoint, graph, opt, batches, state);
+            // Rank 0 writes; the others wait for it (a run resumed next reads the whole file) and learn
+            // of a failure, which stops every rank alike.
+            std::string failure;
+            std::exception_ptr error;
+            if (ranks->rank() == 0) {
+                try {
+                    save_checkpoint(options.checkpoint, graph, opt, batches, state);
+                } catch (const std::exception& e) {
+                    failure = e.what();
+                    error = std::current_exception();
+                }
+            }
+            failure = ranks->broadcast(failure, 0);
+            if (error) std::rethrow_exception(error);
+            if (!failure.empty()) throw std::runtime_error(failure + " (rank 0 writes the checkpoints)");
         }
     };
+    // A stop asked for on any rank stops them all (at the step's exchange of figures).
     const auto stop_requested = [&] { return options.stop && options.stop->load(); };
+    // This rank's reason to stop, as the ranks exchange it: its signal, or 1 for a stop without one.
+    const auto stop_reason = [&] { return stop_requested() ? std::max(stop_signal(), 1) : 0; };
+    // Agrees on a stop from the figures exchanged; a rank stopped by another's signal notes that signal.
+    const auto agree_stop = [&] {
+        const int reason = figures.stop();
+        if (reason > 1) detail::note_stop_signal(reason);
+        return reason != 0;
+    };
+    bool stop_agreed = false;
+    evaluation_options validation_options{.batch_size = options.batch_size, .prefetch = options.prefetch, .ranks = ranks};
 
     while (state.epoch <= options.epochs) {
         if (validation && options.patience > 0 && state.epochs_since_best >= options.patience) break;  // early stopping (checked here for a resumed run)
@@ -240,14 +291,48 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const 
         }
         double rate_sum = 0;  // of the steps taken in this run of the loop, for a schedule by step
         const std::size_t batch_before = state.batch;
-        while (batches.next()) {
+        while (on_this_rank(ranks, [&] { return batches.next(); })) {
             const detail::check_point at{state.epoch, state.batch + 1, kept};
-            binding.bind(graph, batches.features(), [&](std::size_t k) { return batches.other_input(k); });
-            graph.bind(target, batches.targets());
-            graph.forward(batches.size());
-            if (options.check_finite)
-                graph.for_each_value([&](const std::string& layer, std::span<const V> values) { detail::require_finite(values, layer, "activation", at); });
-            graph.backward();
+            const std::size_t share = batches.size(), batch_samples = batches.batch_size();
+            double share_loss = 0;
+            std::size_t share_correct = 0;
+            if (share > 0) {
+                on_this_rank(ranks, [&] {
+                    binding.bind(graph, batches.features(), [&](std::size_t k) { return batches.other_input(k); });
+                    graph.bind(target, batches.targets());
+                    graph.forward(share);
+                    try {
+                        if (options.check_finite)
+                            graph.for_each_value([&](const std::string& layer, std::span<const V> values) { detail::require_finite(values, layer, "activation", at); });
+                    } catch (const non_finite_error& e) {
+                        if (!ranks) throw;
+                        first_non_finite = e;  // told to every rank at the step's exchange
+                    }
+                    if (ranks) {
+                        // The shares' gradients weighted by their part of the batch, summed: the batch's gradient.
+                        exchange->start_step(graph.gradients(), V(double(share) / double(batch_samples)));
+                        graph.backward([&](std::size_t first) { exchange->ready(first); });
+                    } else {
+                        graph.backward();
+                    }
+                    share_loss = double(graph.loss()) * double(share);
+                    if constexpr (classifier) share_correct = detail::correct_predictions(graph, logits, batches.targets(), share);
+                });
+            }
+            if (ranks) {
+                if (share == 0) {  // an empty share adds nothing, in the same buckets as the others'
+                    std::fill(graph.gradients().begin(), graph.gradients().end(), V(0));
+                    exchange->start_step(graph.gradients(), V(1));
+                }
+                exchange->finish();
+                figures.set(ranks->rank(), share_loss, share_correct, stop_reason());
+                if (first_non_finite) figures.set_non_finite(ranks->rank());
+                figures.sum(*ranks);
+                share_loss = figures.loss_sum();
+                share_correct = figures.correct();
+                stop_agreed = agree_stop();
+                if (const std::size_t k = figures.non_finite_rank(); k < ranks->size()) rethrow_non_finite(*ranks, k, first_non_finite ? &*first_non_finite : nullptr, at);
+            }
             for (std::size_t i = 0; i < tensors.size(); ++i)
                 state.gradient_norm_sums[i] += gradient_norm(std::span<const V>(graph.gradients().subspan(tensors[i].offset, tensors[i].size)));
             if (options.check_finite) detail::require_finite(std::span<const V>(graph.gradients()), tensors, "gradient", at);
@@ -262,16 +347,18 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const 
                     learning_rate = rate_sum / double(state.batch + 1 - batch_before);
                 }
             step(opt, graph);
+            if (ranks) average_state(*ranks, graph.state());
             if (options.check_finite) detail::require_finite(std::span<const V>(graph.parameters()), tensors, "parameter", at);
             ++state.batch;
             ++state.steps;
-            state.loss_sum += double(graph.loss()) * double(batches.size());
-            state.samples += batches.size();
-            if constexpr (classifier) state.correct += detail::correct_predictions(graph, logits, batches.targets(), batches.size());
+            state.loss_sum += share_loss;
+            state.samples += batch_samples;
+            state.correct += share_correct;
             if (options.on_batch)
-                options.on_batch({state.epoch, state.batch, batches.batches_per_epoch(), state.samples, state.loss_sum / double(state.samples),
-                                  classifier ? double(state.correct) / double(state.samples) : not_measured, seconds()});
-            if (stop_requested()) {
+                on_this_rank(ranks, [&] { options.on_batch({state.epoch, state.batch, batches.batches_per_epoch(), state.samples, state.loss_sum / double(state.samples),
+                                  classifier ? double(state.correct) / double(state.samples) : not_measured, seconds()}); });
+            if (!ranks) stop_agreed = stop_requested();  // alone, a stop asked for during this step (by on_batch too) stops after it
+            if (stop_agreed) {
                 state.seconds = seconds();
                 save();
                 std::vector<epoch_report> history = state.history;
@@ -285,7 +372,7 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const 
         epoch_report report = detail::report_of(graph, state, tensors, classifier);
         report.learning_rate = learning_rate;
         if (validation) {
-            const evaluation v = detail::evaluate(graph, *validation, input, target, logits, {.batch_size = options.batch_size, .prefetch = options.prefetch});
+            const evaluation v = detail::evaluate(graph, *validation, input, target, logits, validation_options);
             report.validation_loss = v.loss;
             report.validation_accuracy = v.accuracy;
             if (v.loss < state.best_loss) {
@@ -302,12 +389,19 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const 
         }
         report.seconds = seconds();
         state.history.push_back(report);
-        if (options.on_epoch) options.on_epoch(state.history.back());
+        if (options.on_epoch) on_this_rank(ranks, [&] { options.on_epoch(state.history.back()); });
         ++state.epoch;
         state.start_epoch();
         save();
         const bool finished = state.epoch > options.epochs || (validation && options.patience > 0 && state.epochs_since_best >= options.patience);
-        if (!finished && stop_requested()) {
+        if (ranks && !finished) {  // a stop asked for since the last step, agreed by all
+            figures.set(ranks->rank(), 0, 0, stop_reason());
+            figures.sum(*ranks);
+            stop_agreed = agree_stop();
+        } else {
+            stop_agreed = stop_requested();
+        }
+        if (!finished && stop_agreed) {
             std::vector<epoch_report> history = state.history;
             history.back().interrupted = true;
             return history;

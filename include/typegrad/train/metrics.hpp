@@ -2,6 +2,7 @@
 // Classification metrics computed from a graph's outputs. The per-class ones (precision, recall,
 // F1) come from the confusion matrix: tg::confusion_matrix_of in train/confusion_matrix.hpp.
 #include <cstddef>
+#include <span>
 
 #include <typegrad/train/dataset.hpp>
 #include <typegrad/train/predictions.hpp>
@@ -17,6 +18,11 @@ double accuracy(Graph& graph, const Data& data, const Input& input, const Logits
     std::size_t correct = 0;
     for_each_prediction(graph, data, input, logits, options, "accuracy()",
                         [&](std::size_t true_class, std::size_t predicted) { correct += true_class == predicted; });
+    if (options.ranks) {
+        double sum = double(correct);
+        options.ranks->sum(std::span<double>(&sum, 1));
+        correct = std::size_t(sum + 0.5);
+    }
     return double(correct) / double(data.size());
 }
 

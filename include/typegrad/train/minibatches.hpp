@@ -3,7 +3,8 @@
 // Each epoch visits every sample once, in a new permutation of all of them drawn from the generator;
 // the last batch holds the remainder (it is smaller, never dropped). Batches are read by a
 // batch_loader (train/batch_loader.hpp): for a streamed source ahead of the training, on a thread of
-// its own. Buffers are allocated once, at construction.
+// its own. Buffers are allocated once, at construction. Data-parallel, every rank draws the same
+// batches (the same seed) and reads its share of each (train/communicator.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
@@ -26,9 +27,10 @@ public:
 
     // `prefetch`: batches a streamed source reads ahead on a thread (0: on the calling thread). An
     // in-memory dataset is gathered on the calling thread: a copy, cheaper than handing it over.
-    minibatches(const Data& data, std::size_t batch_size, std::uint64_t seed, bool shuffle = true, std::size_t prefetch = 0)
+    minibatches(const Data& data, std::size_t batch_size, std::uint64_t seed, bool shuffle = true, std::size_t prefetch = 0, std::size_t rank = 0,
+                std::size_t ranks = 1)
         : batch_size_{(check(data, batch_size), batch_size)}, shuffle_{shuffle}, rng_{seed}, order_(data.size()),
-          loader_{data, batch_size, Data::streamed ? prefetch : 0} {
+          loader_{data, batch_size, Data::streamed ? prefetch : 0, true, rank, ranks} {
         std::iota(order_.begin(), order_.end(), std::size_t{0});
     }
 
@@ -45,7 +47,7 @@ public:
     // The next batch; false when the epoch is over.
     bool next() {
         if (!loader_.next()) return false;
-        next_ += loader_.size();
+        next_ += loader_.batch_size();
         return true;
     }
 
@@ -67,7 +69,8 @@ public:
     // Seconds the caller spent in next(): reading, or waiting for the reading thread.
     double seconds_waiting() const { return loader_.seconds_waiting(); }
 
-    std::size_t size() const { return loader_.size(); }
+    std::size_t size() const { return loader_.size(); }              // this rank's share of the batch
+    std::size_t batch_size() const { return loader_.batch_size(); }  // the whole batch
     std::span<const T> features() const { return loader_.features(); }
     std::span<const Target> targets() const { return loader_.targets(); }
     std::span<const T> other_input(std::size_t input) const { return loader_.other_input(input); }

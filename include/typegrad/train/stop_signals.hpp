@@ -10,7 +10,13 @@ namespace typegrad {
 // Installs the handlers (the first call only) and returns the flag they set.
 const std::atomic<bool>& stop_on_signals();
 
-// The signal that set the flag (SIGINT, SIGTERM), or 0.
+// The signal that set the flag (SIGINT, SIGTERM), or 0. Data-parallel, a rank that stopped because
+// another rank was signalled has that rank's signal here (fit() tells it), so that every rank ends alike.
 int stop_signal();
+
+namespace detail {
+// Records the signal another rank was stopped by, unless this process received one itself.
+void note_stop_signal(int signal);
+}  // namespace detail
 
 }  // namespace typegrad
