@@ -11,6 +11,7 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <optional>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -131,25 +132,32 @@ public:
 }  // namespace
 
 int main(int argc, char** argv) {
-    tg::mpi::environment mpi{argc, argv};
-    tg::mpi::communicator communicator;
-    world = &communicator;
+    // MPI only under a launcher: an MPI process started alone (a singleton) may be bound to one core,
+    // which would put a 1-process run's threads on one core.
+    std::optional<tg::mpi::environment> mpi;
+    std::optional<tg::mpi::communicator> communicator;
+    if (tg::mpi::launched_by_mpi()) {
+        mpi.emplace(argc, argv);
+        communicator.emplace();
+        world = &*communicator;
+    }
+    const std::size_t rank = world ? world->rank() : 0, ranks = world ? world->size() : 1;
     for (int i = 1; i + 1 < argc; ++i)
         if (std::string(argv[i]) == "--threads") threads = std::size_t(std::stoul(argv[i + 1]));
     bench::set_blas_threads(1);
     benchmark::Initialize(&argc, argv);
 
-    if (communicator.size() > 1) {
+    if (ranks > 1) {
         measure_link();
         for (const std::int64_t bytes : {std::int64_t(8), std::int64_t(1) << 16, std::int64_t(4) << 20})
             benchmark::RegisterBenchmark(("pingpong/" + std::to_string(bytes)).c_str(), pingpong)->Arg(bytes)->Iterations(bytes > 100000 ? 50 : 2000)->UseRealTime();
         benchmark::RegisterBenchmark("sum/w3_gradient", sum_w3_gradient)->Iterations(200)->UseRealTime()->Unit(benchmark::kMicrosecond);
         benchmark::RegisterBenchmark("allreduce/w3_gradient", allreduce_w3_gradient)->Iterations(200)->UseRealTime()->Unit(benchmark::kMicrosecond);
     }
-    const std::string name = "W5-mpi/typegrad/ranks:" + std::to_string(communicator.size()) + "/threads:" + std::to_string(threads);
+    const std::string name = "W5-mpi/typegrad/ranks:" + std::to_string(ranks) + "/threads:" + std::to_string(threads);
     benchmark::RegisterBenchmark(name.c_str(), w5)->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
 
-    if (communicator.rank() == 0) {
+    if (rank == 0) {
         benchmark::RunSpecifiedBenchmarks();
     } else {
         silent_reporter silent;

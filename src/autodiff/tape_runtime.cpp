@@ -121,6 +121,7 @@ void tape_runtime<T>::unbind_all() {
     std::fill(feed_values_.begin(), feed_values_.end(), nullptr);
     std::fill(feed_labels_.begin(), feed_labels_.end(), nullptr);
     std::fill(feed_sizes_.begin(), feed_sizes_.end(), 0);
+    set_batch_part(0, 0);
 }
 
 template <class T>
@@ -348,6 +349,8 @@ op_args<T> tape_runtime<T>::args_for(std::size_t s) {
     a.penalised = penalised_[s];
     a.training = training_;
     a.rng = &dropout_rng_;
+    a.rows_before = rows_before_;
+    a.rows_after = rows_after_;
     a.pool = pool_.get();
     return a;
 }

@@ -85,6 +85,8 @@ void check_same_history(const std::vector<tg::epoch_report>& a, const std::vecto
         BOOST_TEST(a[e].batches == b[e].batches);
         BOOST_TEST(std::abs(a[e].loss - b[e].loss) <= relative * std::abs(b[e].loss));
         BOOST_TEST(a[e].accuracy == b[e].accuracy);
+        BOOST_TEST(std::isnan(a[e].validation_loss) == std::isnan(b[e].validation_loss));
+        if (std::isnan(b[e].validation_loss)) continue;  // no validation set
         BOOST_TEST(std::abs(a[e].validation_loss - b[e].validation_loss) <= relative * std::abs(b[e].validation_loss));
         BOOST_TEST(a[e].validation_accuracy == b[e].validation_accuracy);
     }
@@ -323,4 +325,27 @@ BOOST_AUTO_TEST_CASE(sums_of_every_size_are_exact_and_alike) {
     world().finish_sums();
     BOOST_TEST(a[4] == float(world().size()));
     BOOST_TEST(b[300] == 2.f * float(world().size()));
+}
+
+// Dropout: each rank draws the whole batch's masks and keeps its rows', so N ranks train as one process
+// does, dropout included; with batch 17 the last batch has one sample, and ranks with an empty share
+// take the masks' generator from the last rank.
+BOOST_AUTO_TEST_CASE(ranks_with_dropout_train_as_one_process) {
+    const auto dropped = points | tg::dense<16> | tg::relu | tg::dropout(0.5) | tg::dense<3>;
+    const auto make = [&] {
+        auto net = tg::compile<float>(tg::cross_entropy(dropped, classes), dropped);
+        net.initialize(6);
+        return net;
+    };
+    const auto train = blobs(sample_count());
+    auto alone = make();
+    tg::adam<float> alone_opt{{.learning_rate = 0.01}};
+    const auto alone_history = tg::fit(alone, alone_opt, train, points, classes, dropped, {.epochs = 2, .batch_size = 17, .seed = 4});
+    auto together = make();
+    tg::adam<float> opt{{.learning_rate = 0.01}};
+    const auto history = tg::fit(together, opt, train, points, classes, dropped, {.epochs = 2, .batch_size = 17, .seed = 4, .ranks = &world()});
+    BOOST_TEST(same_on_every_rank<float>(together.parameters()));
+    BOOST_TEST(same_on_every_rank<std::uint64_t>(std::span<const std::uint64_t>(together.dropout_generator().state().words)));
+    check_close<float>(together.parameters(), alone.parameters(), 1e-5);
+    check_same_history(history, alone_history, 1e-5);
 }

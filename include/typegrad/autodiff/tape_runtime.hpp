@@ -102,6 +102,13 @@ public:
     // The generator of dropout masks: checkpoints (train/checkpoint.hpp) save and restore its state.
     random_generator& dropout_generator() { return dropout_rng_; }
     const random_generator& dropout_generator() const { return dropout_rng_; }
+    // The rows forward() computes are a part of a larger batch, with `before` rows before them and
+    // `after` after (a data-parallel rank's share): dropout skips those rows' draws, so that every row
+    // gets the mask one process computing the whole batch would draw for it. (0, 0): the whole batch.
+    void set_batch_part(std::size_t before, std::size_t after) {
+        rows_before_ = before;
+        rows_after_ = after;
+    }
 
     // ---- threads ----
     // Splits each step's work over `n` threads (the caller and n - 1 workers kept by the graph).
@@ -127,8 +134,9 @@ public:
 
     // ---- evaluation ----
     void forward(std::size_t batch);
-    // Forgets every leaf's binding: forward() then refuses until bind() is called again. fit() and the
-    // evaluation functions end with it, so that no binding outlives the memory it points into.
+    // Forgets every leaf's binding (forward() then refuses until bind() is called again) and the batch
+    // part (set_batch_part). fit() and the evaluation functions end with it, so that no binding outlives
+    // the memory it points into.
     void unbind_all();
     // forward() of only the nodes the given slots depend on (graph::forward(batch, outputs...)):
     // leaves they do not need (targets, labels) need not be bound. backward() and loss() then refuse.
@@ -202,6 +210,7 @@ protected:
     bool keep_intermediates_ = false;
     bool training_ = true;
     random_generator dropout_rng_;
+    std::size_t rows_before_ = 0, rows_after_ = 0;
     std::unique_ptr<kernels::thread_pool> pool_;  // null on one thread
 
 private:

@@ -34,10 +34,13 @@ struct dropout {
         }
         const double keep = 1.0 - rate;
         const T scale = T(1.0 / keep);
+        const std::size_t per_row = a.batch ? n / a.batch : 0;
+        a.rng->discard(a.rows_before * per_row);  // other ranks' rows of the batch (op_args::rows_before)
         for (std::size_t i = 0; i < n; ++i) {
             a.scratch[i] = a.rng->uniform() < keep ? scale : T(0);
             a.out[i] = a.in[0][i] * a.scratch[i];
         }
+        a.rng->discard(a.rows_after * per_row);
     }
     template <class T, class X>
     void backward(const op_args<T>& a) const {

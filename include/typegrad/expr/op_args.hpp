@@ -43,6 +43,9 @@ struct op_args {
     std::span<const std::pair<std::size_t, std::size_t>> penalised{};  // a weight penalty's blocks (offset, size) in all_params
     bool training = true;                   // dropout and the like act only in training
     random_generator* rng = nullptr;        // the graph's generator, for dropout masks
+    // Rows of the whole batch before and after the ones this step computes (graph::set_batch_part, for
+    // data-parallel shares): their random draws are skipped, so that a row's mask is the whole batch's.
+    std::size_t rows_before = 0, rows_after = 0;
     kernels::thread_pool* pool = nullptr;   // the graph's threads, or null for one thread
 };
 

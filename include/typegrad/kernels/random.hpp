@@ -39,6 +39,11 @@ public:
         return result;
     }
 
+    // Skips n draws of next() (n uniforms).
+    void discard(std::uint64_t n) {
+        for (; n > 0; --n) next();
+    }
+
     // Uniform in [0, 1) with 53 random bits.
     double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
     double uniform(double low, double high) { return low + (high - low) * uniform(); }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <typegrad/expr/parameters.hpp>
+#include <typegrad/kernels/random.hpp>
 #include <typegrad/train/communicator.hpp>
 #include <typegrad/train/numerical_health.hpp>
 
@@ -94,6 +95,13 @@ inline void rethrow_non_finite(communicator& ranks, std::size_t at, const non_fi
     const std::string tensor = ranks.broadcast(mine ? mine->tensor() : std::string{}, at);
     const std::string message = ranks.broadcast(mine ? std::string(mine->what()) : std::string{}, at);
     throw non_finite_error(tensor, "activation", when.epoch, when.batch, message + " (on rank " + std::to_string(at) + ")");
+}
+
+// Rank `root`'s generator state on every rank.
+inline void share_generator(communicator& ranks, random_generator& generator, std::size_t root) {
+    random_generator::state_type state = generator.state();
+    ranks.broadcast(std::as_writable_bytes(std::span<random_generator::state_type>(&state, 1)), root);
+    generator.set_state(state);
 }
 
 // The mean of the ranks' layer state (batch normalisation's running statistics, which each rank

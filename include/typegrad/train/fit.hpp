@@ -296,6 +296,10 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const 
             const std::size_t share = batches.size(), batch_samples = batches.batch_size();
             double share_loss = 0;
             std::size_t share_correct = 0;
+            if (ranks) {  // dropout draws the whole batch's masks, keeping its share's rows
+                const auto part = share_of(batch_samples, ranks->rank(), ranks->size());
+                graph.set_batch_part(part.first, batch_samples - part.first - part.count);
+            }
             if (share > 0) {
                 on_this_rank(ranks, [&] {
                     binding.bind(graph, batches.features(), [&](std::size_t k) { return batches.other_input(k); });
@@ -332,6 +336,8 @@ std::vector<epoch_report> train(Graph& graph, Opt& opt, const Data& data, const 
                 share_correct = figures.correct();
                 stop_agreed = agree_stop();
                 if (const std::size_t k = figures.non_finite_rank(); k < ranks->size()) rethrow_non_finite(*ranks, k, first_non_finite ? &*first_non_finite : nullptr, at);
+                // A rank with an empty share drew no masks: it takes those of the last rank, whose share never is.
+                if (batch_samples < ranks->size()) share_generator(*ranks, graph.dropout_generator(), ranks->size() - 1);
             }
             for (std::size_t i = 0; i < tensors.size(); ++i)
                 state.gradient_norm_sums[i] += gradient_norm(std::span<const V>(graph.gradients().subspan(tensors[i].offset, tensors[i].size)));
