@@ -8,6 +8,7 @@
 //                         counter model_us: the ring model 2(N-1) alpha + 2 (N-1)/N S/B from the ping-pong
 //   allreduce/w3_gradient MPI_Allreduce of the same, for comparison
 //   W5-mpi/typegrad/ranks:N/threads:T   W5 by tg::fit on N ranks x T threads: wall time, test accuracy
+//                         (--seed S: the seed of the weights, the shuffling and dropout; 5 by default)
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -30,6 +31,7 @@ namespace {
 
 tg::mpi::communicator* world = nullptr;
 std::size_t threads = 1;
+std::uint64_t seed = 5;  // of the weights, the shuffling and dropout (--seed)
 double alpha_seconds = 0, bytes_per_second = 0;  // from the ping-pongs, for the model
 
 constexpr std::size_t w3_gradients = 225034;
@@ -109,11 +111,11 @@ void w5(benchmark::State& state) {
     for (auto _ : state) {
         auto net = nets::w3_graph();
         net.set_threads(threads);
-        net.initialize(5);
+        net.initialize(seed);
         tg::adam<float> adam{{.learning_rate = 1e-3}};
         if (ranks) barrier();
         const auto start = std::chrono::steady_clock::now();
-        tg::fit(net, adam, train, nets::cnn_pixels, tg::labels<10>, {.epochs = bench::w5_epochs, .batch_size = setup.batch, .seed = 5, .ranks = ranks});
+        tg::fit(net, adam, train, nets::cnn_pixels, tg::labels<10>, {.epochs = bench::w5_epochs, .batch_size = setup.batch, .seed = seed, .ranks = ranks});
         seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         state.PauseTiming();
         accuracy = tg::accuracy(net, test, nets::cnn_pixels, nets::cnn_logits, {.batch_size = 1000, .ranks = ranks});
@@ -144,6 +146,7 @@ int main(int argc, char** argv) {
     const std::size_t rank = world ? world->rank() : 0, ranks = world ? world->size() : 1;
     for (int i = 1; i + 1 < argc; ++i)
         if (std::string(argv[i]) == "--threads") threads = std::size_t(std::stoul(argv[i + 1]));
+        else if (std::string(argv[i]) == "--seed") seed = std::stoull(argv[i + 1]);
     bench::set_blas_threads(1);
     benchmark::Initialize(&argc, argv);
 
