@@ -38,45 +38,40 @@ constexpr std::size_t w3_gradients = 225034;
 
 void barrier() { MPI_Barrier(world->native()); }
 
+// One round trip of `buffer`, rank 0 -> 1 -> 0 (other ranks wait it out).
+void round_trip(std::vector<std::byte>& buffer) {
+    const int bytes = int(buffer.size());
+    if (world->rank() == 0) {
+        MPI_Send(buffer.data(), bytes, MPI_BYTE, 1, 0, world->native());
+        MPI_Recv(buffer.data(), bytes, MPI_BYTE, 1, 0, world->native(), MPI_STATUS_IGNORE);
+    } else if (world->rank() == 1) {
+        MPI_Recv(buffer.data(), bytes, MPI_BYTE, 0, 0, world->native(), MPI_STATUS_IGNORE);
+        MPI_Send(buffer.data(), bytes, MPI_BYTE, 0, 0, world->native());
+    }
+}
+
 void pingpong(benchmark::State& state) {
     const std::size_t bytes = std::size_t(state.range(0));
     std::vector<std::byte> buffer(bytes);
-    const int rank = int(world->rank());
     barrier();
-    for (auto _ : state) {
-        if (rank == 0) {
-            MPI_Send(buffer.data(), int(bytes), MPI_BYTE, 1, 0, world->native());
-            MPI_Recv(buffer.data(), int(bytes), MPI_BYTE, 1, 0, world->native(), MPI_STATUS_IGNORE);
-        } else if (rank == 1) {
-            MPI_Recv(buffer.data(), int(bytes), MPI_BYTE, 0, 0, world->native(), MPI_STATUS_IGNORE);
-            MPI_Send(buffer.data(), int(bytes), MPI_BYTE, 0, 0, world->native());
-        }
-    }
+    for (auto _ : state) round_trip(buffer);
     state.SetBytesProcessed(std::int64_t(2 * bytes) * state.iterations());
 }
 
 // The ping-pongs are timed again by hand here, so that every rank gets the same alpha and B.
 void measure_link() {
-    const auto round_trip = [](std::size_t bytes, int repeats) {
+    const auto round_trip_seconds = [](std::size_t bytes, int repeats) {
         std::vector<std::byte> buffer(bytes);
         barrier();
         const auto start = std::chrono::steady_clock::now();
-        for (int i = 0; i < repeats; ++i) {
-            if (world->rank() == 0) {
-                MPI_Send(buffer.data(), int(bytes), MPI_BYTE, 1, 0, world->native());
-                MPI_Recv(buffer.data(), int(bytes), MPI_BYTE, 1, 0, world->native(), MPI_STATUS_IGNORE);
-            } else if (world->rank() == 1) {
-                MPI_Recv(buffer.data(), int(bytes), MPI_BYTE, 0, 0, world->native(), MPI_STATUS_IGNORE);
-                MPI_Send(buffer.data(), int(bytes), MPI_BYTE, 0, 0, world->native());
-            }
-        }
+        for (int i = 0; i < repeats; ++i) round_trip(buffer);
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / repeats;
         world->broadcast(std::span<double>(&seconds, 1), 0);
         return seconds;
     };
-    alpha_seconds = round_trip(8, 2000) / 2;
+    alpha_seconds = round_trip_seconds(8, 2000) / 2;
     const std::size_t large = std::size_t(4) << 20;
-    bytes_per_second = double(large) / (round_trip(large, 50) / 2 - alpha_seconds);
+    bytes_per_second = double(large) / (round_trip_seconds(large, 50) / 2 - alpha_seconds);
 }
 
 double ring_model_seconds(std::size_t bytes) {

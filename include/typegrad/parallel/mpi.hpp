@@ -160,7 +160,6 @@ private:
         MPI_Comm exchange_comm, gather_comm;  // one for each phase, so that each phase's collectives are matched in order
         std::size_t rank, ranks;
         void* values = nullptr;
-        std::size_t count = 0, value_bytes = 0;
         void (*add_parts)(sum_in_flight&) = nullptr;  // adds the received copies of this rank's part, in rank order
         std::vector<int> part_counts, part_firsts, received_counts, received_firsts;
         std::vector<std::byte> received;  // every rank's copy of this rank's part
@@ -169,8 +168,6 @@ private:
 
         void begin(void* v, std::size_t n, std::size_t bytes, MPI_Datatype type) {
             values = v;
-            count = n;
-            value_bytes = bytes;
             part_counts.assign(ranks, 0);
             part_firsts.assign(ranks, 0);
             for (std::size_t r = 0; r < ranks; ++r) {

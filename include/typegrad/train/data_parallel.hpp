@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <typegrad/expr/parameters.hpp>
+#include <typegrad/io/safetensors.hpp>
 #include <typegrad/kernels/random.hpp>
 #include <typegrad/train/communicator.hpp>
 #include <typegrad/train/numerical_health.hpp>
@@ -23,11 +24,7 @@ namespace typegrad::detail {
 // "0.weight [32, 784], 0.bias [32], ..." and the state tensors: what must be alike on every rank.
 inline std::string layout_text(const std::vector<parameter_tensor>& parameters, const std::vector<parameter_tensor>& state) {
     std::string text;
-    const auto add = [&](const parameter_tensor& t) {
-        text += (text.empty() ? "" : ", ") + t.name + " [";
-        for (std::size_t i = 0; i < t.shape.size(); ++i) text += (i ? ", " : "") + std::to_string(t.shape[i]);
-        text += "]";
-    };
+    const auto add = [&](const parameter_tensor& t) { text += (text.empty() ? "" : ", ") + t.name + " " + io::shape_text(t.shape); };
     for (const parameter_tensor& t : parameters) add(t);
     for (const parameter_tensor& t : state) add(t);
     return text.empty() ? "no parameters" : text;
@@ -75,17 +72,20 @@ public:
     std::size_t correct() const { return std::size_t(values_[1] + 0.5); }
     // The first rank's reason to stop, or 0 if none was asked to.
     int stop() const {
-        for (std::size_t r = 0; r < ranks_; ++r)
-            if (values_[fixed + r] != 0) return int(values_[fixed + r]);
-        return 0;
+        const std::size_t r = first_rank_set(fixed);
+        return r < ranks_ ? int(values_[fixed + r]) : 0;
     }
     // The first rank that met a value that is not finite, or the number of ranks if none did.
-    std::size_t non_finite_rank() const {
-        return std::size_t(std::find(values_.begin() + std::ptrdiff_t(fixed + ranks_), values_.end(), 1.0) - (values_.begin() + std::ptrdiff_t(fixed + ranks_)));
-    }
+    std::size_t non_finite_rank() const { return first_rank_set(fixed + ranks_); }
 
 private:
     static constexpr std::size_t fixed = 2;
+    // The first rank whose slot in the per-rank values from `offset` is not 0, or ranks_.
+    std::size_t first_rank_set(std::size_t offset) const {
+        std::size_t r = 0;
+        while (r < ranks_ && values_[offset + r] == 0) ++r;
+        return r;
+    }
     std::size_t ranks_;
     std::vector<double> values_;
 };
